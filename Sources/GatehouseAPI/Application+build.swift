@@ -1,0 +1,62 @@
+import Foundation
+import GatehouseAuth
+import GatehouseStore
+public import Hummingbird
+public import Logging
+import OpenAPIHummingbird
+import OpenAPIRuntime
+import Postgres
+import Prometheus
+import ServiceLifecycle
+
+/// Builds the whole server from its configuration: the one place that wires dependencies.
+/// `gatehouse serve` calls it; so do the end-to-end tests.
+public func buildApplication(
+    configuration: AppConfiguration,
+    logger: Logger = Logger(label: "gatehouse")
+) throws -> some ApplicationProtocol {
+    var logger = logger
+    logger.logLevel = configuration.logLevel
+
+    let pool = PostgresPool(
+        configuration: try PostgresConfiguration(
+            url: configuration.databaseURL,
+            maxConnections: configuration.databasePoolSize,
+            acquireTimeout: configuration.databasePoolTimeout
+        ),
+        logger: logger
+    )
+    let database = Database(pool: pool)
+    let migrations = try Migrator.load(directory: configuration.migrationsDirectory)
+    let registry = PrometheusCollectorRegistry()
+
+    let router = Router(context: AppRequestContext.self)
+    router.middlewares.add(RequestScopeMiddleware())
+    router.middlewares.add(HTTPMetricsMiddleware(registry: registry))
+    router.middlewares.add(ProblemMiddleware())
+    router.middlewares.add(BodyLimitMiddleware(maxBytes: configuration.maxBodyBytes))
+
+    let keyFormat = KeyFormat(prefix: configuration.keyPrefix)
+    let keyHasher = KeyHasher(pepper: configuration.keyPepper)
+    let authenticators = Authenticators(
+        bearer: nil,
+        apiKey: nil,
+        master: MasterKeyAuthenticator(database: database, hasher: keyHasher)
+    )
+    let auth = AuthMiddleware(
+        policies: try OperationPolicy.load(specPath: configuration.openAPISpecPath),
+        authenticators: authenticators,
+        keyFormat: keyFormat
+    )
+
+    let service = GatehouseService(database: database, migrations: migrations, registry: registry, logger: logger)
+    try service.registerHandlers(on: router, serverURL: URL(string: "/")!, middlewares: [auth])
+
+    var app = Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "gatehouse"),
+        logger: logger
+    )
+    app.addServices(pool)
+    return app
+}

@@ -1,0 +1,16 @@
+import GatehouseStore
+import Logging
+import Postgres
+import Prometheus
+
+/// The implementation of the generated `APIProtocol`: one extension per tag in `Handlers/`.
+/// It holds only `Sendable` dependencies, handed in by `buildApplication`.
+struct GatehouseService: APIProtocol {
+    let database: Database
+    let migrations: [Migrator.Migration]
+    let registry: PrometheusCollectorRegistry
+    let logger: Logger
+
+    /// The logger of the current request (with its request id), else the service's.
+    var requestLogger: Logger { RequestScope.current?.logger ?? logger }
+}

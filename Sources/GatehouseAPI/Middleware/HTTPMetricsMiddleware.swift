@@ -1,0 +1,41 @@
+import Hummingbird
+import Prometheus
+
+/// Counts requests by method, route template and status, and times them, straight into the
+/// app's Prometheus registry (no global metrics bootstrap, so tests can build many apps).
+struct HTTPMetricsMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+    let registry: PrometheusCollectorRegistry
+
+    static let buckets: [Duration] = [
+        .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25),
+        .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5),
+    ]
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let start = ContinuousClock.now
+        let response = try await next(request, context)
+        // Unknown routes share one label so random paths cannot blow up the series count.
+        let route = context.endpointPath ?? "unmatched"
+        let method = request.method.rawValue
+        registry.makeCounter(
+            name: "http_requests_total",
+            labels: [("method", method), ("route", route), ("status", String(response.status.code))],
+            help: "HTTP requests by method, route template and status"
+        ).increment()
+        registry.makeDurationHistogram(
+            name: "http_request_duration_seconds",
+            labels: [("method", method), ("route", route)],
+            buckets: Self.buckets,
+            help: "HTTP request latency by method and route template"
+        ).recordNanoseconds((ContinuousClock.now - start).nanoseconds)
+        return response
+    }
+}
+
+extension Duration {
+    var nanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    }
+}

@@ -1,0 +1,283 @@
+import Foundation
+import Logging
+import NIOPosix
+import ServiceLifecycle
+import Synchronization
+
+/// An async pool of libpq connections with a fixed maximum and a bounded queue of waiters.
+///
+/// Threading: libpq's calls block, so the pool owns a `NIOThreadPool` with one thread per
+/// connection it may open. Every libpq call runs there (`run(on:)`), never on an event loop or
+/// on Swift's cooperative pool. Because a connection is leased by one task at a time and there
+/// are as many threads as connections, a leased connection always finds a free thread.
+///
+/// Back-pressure: when every connection is busy a caller waits in FIFO order, up to
+/// `acquireTimeout`; past `maxWaiters` callers are refused at once. A waiting task that is
+/// cancelled leaves the queue. Broken connections are closed and replaced on demand, so the
+/// pool survives a database restart.
+public final class PostgresPool: Service, Sendable {
+    public let configuration: PostgresConfiguration
+    private let threads: NIOThreadPool
+    private let state = Mutex(State())
+    private let logger: Logger
+
+    private struct Waiter {
+        let id: Int
+        let continuation: CheckedContinuation<Grant, any Error>
+    }
+
+    /// What a waiter is handed: a connection, or the right to open a new one.
+    private enum Grant {
+        case connection(PostgresConnection)
+        case open(generation: Int)
+    }
+
+    private struct State {
+        var idle: [PostgresConnection] = []
+        var open = 0
+        var waiters: [Waiter] = []
+        var nextWaiterID = 0
+        var isShutdown = false
+        /// Bumped when a connection is found broken: older idle connections are distrusted.
+        var generation = 0
+    }
+
+    /// Counts for metrics and health checks.
+    public struct Statistics: Sendable {
+        public var open: Int
+        public var idle: Int
+        public var waiting: Int
+        public var inUse: Int { open - idle }
+    }
+
+    public init(configuration: PostgresConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+        self.threads = NIOThreadPool(numberOfThreads: configuration.maxConnections)
+        threads.start()
+    }
+
+    public var statistics: Statistics {
+        state.withLock { Statistics(open: $0.open, idle: $0.idle.count, waiting: $0.waiters.count) }
+    }
+
+    // MARK: Using a connection
+
+    /// Leases a connection for the duration of `body`.
+    public func withConnection<T>(_ body: (PostgresSession) async throws -> T) async throws -> T {
+        let connection = try await lease()
+        let session = PostgresSession(connection: connection, pool: self)
+        do {
+            let value = try await body(session)
+            release(connection)
+            return value
+        } catch {
+            release(connection)
+            throw error
+        }
+    }
+
+    /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
+    /// A connection that died while idle (e.g. the server restarted) is replaced before `BEGIN`,
+    /// since nothing of the body has run yet.
+    public func withTransaction<T>(_ body: (PostgresSession) async throws -> T) async throws -> T {
+        var attempts = 0
+        while true {
+            attempts += 1
+            let connection = try await lease()
+            let session = PostgresSession(connection: connection, pool: self)
+            do {
+                try await session.execute("BEGIN")
+            } catch let error as PostgresError where error.isConnectionLost && attempts < 3 {
+                release(connection)
+                continue
+            } catch {
+                release(connection)
+                throw error
+            }
+            do {
+                let value = try await body(session)
+                try await session.execute("COMMIT")
+                release(connection)
+                return value
+            } catch {
+                if connection.isOpen {
+                    _ = try? await session.execute("ROLLBACK")
+                }
+                release(connection)
+                throw error
+            }
+        }
+    }
+
+    /// Runs blocking libpq work on the pool's own threads. Deliberately not cancellable: a
+    /// statement already sent cannot be taken back, and cleanup (ROLLBACK, unlock) must run
+    /// even in a cancelled task, or a connection would return to the pool mid-transaction.
+    func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            threads.submit { state in
+                guard case .active = state else {
+                    continuation.resume(throwing: PostgresError.poolShutdown)
+                    return
+                }
+                continuation.resume(with: Result(catching: work))
+            }
+        }
+    }
+
+    // MARK: Lease and release
+
+    private func lease() async throws -> PostgresConnection {
+        enum Next { case reuse(PostgresConnection), open(Int), wait, fail(PostgresError) }
+        let next: Next = state.withLock { state in
+            if state.isShutdown { return .fail(.poolShutdown) }
+            while let connection = state.idle.popLast() {
+                if connection.generation == state.generation { return .reuse(connection) }
+                // Opened before a connection was found broken: close it and retry another.
+                state.open -= 1
+                closeInBackground(connection)
+            }
+            if state.open < configuration.maxConnections {
+                state.open += 1
+                return .open(state.generation)
+            }
+            if state.waiters.count >= configuration.maxWaiters { return .fail(.poolExhausted) }
+            return .wait
+        }
+        switch next {
+        case .reuse(let connection):
+            return connection
+        case .open(let generation):
+            return try await openConnection(generation: generation)
+        case .fail(let error):
+            throw error
+        case .wait:
+            switch try await waitForGrant() {
+            case .connection(let connection): return connection
+            case .open(let generation): return try await openConnection(generation: generation)
+            }
+        }
+    }
+
+    private func openConnection(generation: Int) async throws -> PostgresConnection {
+        let configuration = self.configuration
+        do {
+            return try await run { try PostgresConnection.connect(configuration, generation: generation) }
+        } catch {
+            // Give the slot back; a waiter (if any) gets to try opening it.
+            forfeitSlot()
+            logger.warning("database connection failed", metadata: ["error": "\(error)"])
+            throw error
+        }
+    }
+
+    private func waitForGrant() async throws -> Grant {
+        let id = state.withLock { state in
+            state.nextWaiterID += 1
+            return state.nextWaiterID
+        }
+        let timeout = configuration.acquireTimeout
+        let timer = Task { [weak self] in
+            try await Task.sleep(for: timeout)
+            self?.removeWaiter(id, with: PostgresError.poolTimeout)
+        }
+        defer { timer.cancel() }
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                let enqueued = state.withLock { state in
+                    guard !state.isShutdown else { return false }
+                    state.waiters.append(Waiter(id: id, continuation: continuation))
+                    return true
+                }
+                if !enqueued { continuation.resume(throwing: PostgresError.poolShutdown) }
+                if Task.isCancelled { removeWaiter(id, with: CancellationError()) }
+            }
+        } onCancel: {
+            removeWaiter(id, with: CancellationError())
+        }
+    }
+
+    /// Resumes the waiter with an error if it is still queued (whoever removes it owns it).
+    private func removeWaiter(_ id: Int, with error: any Error) {
+        let waiter: Waiter? = state.withLock { state in
+            guard let index = state.waiters.firstIndex(where: { $0.id == id }) else { return nil }
+            return state.waiters.remove(at: index)
+        }
+        waiter?.continuation.resume(throwing: error)
+    }
+
+    func release(_ connection: PostgresConnection) {
+        if !connection.isOpen {
+            state.withLock { $0.generation += 1 }
+            logger.notice("discarding a broken database connection")
+            closeInBackground(connection)
+            forfeitSlot()
+            return
+        }
+        if !connection.isIdleOutsideTransaction {
+            // Never hand the next caller a connection inside someone else's transaction
+            // (it could carry their tenant setting): close it instead.
+            logger.warning("discarding a database connection left inside a transaction")
+            closeInBackground(connection)
+            forfeitSlot()
+            return
+        }
+        enum Next { case handOver(Waiter), close, done }
+        let next: Next = state.withLock { state in
+            if state.isShutdown { state.open -= 1; return .close }
+            if !state.waiters.isEmpty { return .handOver(state.waiters.removeFirst()) }
+            state.idle.append(connection)
+            return .done
+        }
+        switch next {
+        case .handOver(let waiter): waiter.continuation.resume(returning: .connection(connection))
+        case .close: closeInBackground(connection)
+        case .done: break
+        }
+    }
+
+    /// A slot was freed without a connection to hand over: let the first waiter open one.
+    private func forfeitSlot() {
+        let grant: (Waiter, Int)? = state.withLock { state in
+            guard !state.isShutdown, !state.waiters.isEmpty else {
+                state.open -= 1
+                return nil
+            }
+            return (state.waiters.removeFirst(), state.generation)
+        }
+        if let (waiter, generation) = grant {
+            waiter.continuation.resume(returning: .open(generation: generation))
+        }
+    }
+
+    /// PQfinish writes to the socket: keep it off the caller's thread too.
+    private func closeInBackground(_ connection: PostgresConnection) {
+        threads.submit { _ in connection.close() }
+    }
+
+    // MARK: Lifecycle
+
+    /// Runs until graceful shutdown, then closes idle connections and stops the threads.
+    public func run() async throws {
+        try? await gracefulShutdown()
+        await shutdown()
+    }
+
+    /// Refuses new leases, fails waiters, closes idle connections. Leased connections close on release.
+    public func shutdown() async {
+        let (idle, waiters) = state.withLock { state -> ([PostgresConnection], [Waiter]) in
+            state.isShutdown = true
+            let idle = state.idle
+            state.open -= idle.count
+            state.idle = []
+            let waiters = state.waiters
+            state.waiters = []
+            return (idle, waiters)
+        }
+        waiters.forEach { $0.continuation.resume(throwing: PostgresError.poolShutdown) }
+        for connection in idle {
+            _ = try? await run { connection.close() }
+        }
+        try? await threads.shutdownGracefully()
+    }
+}

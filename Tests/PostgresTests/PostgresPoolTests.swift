@@ -1,0 +1,122 @@
+import Foundation
+import GatehouseTestSupport
+import Postgres
+import Testing
+
+@Suite("Connection pool: transactions, errors, back-pressure, recovery")
+struct PostgresPoolTests {
+    @Test func transactionRollsBackWhenBodyThrows() async throws {
+        let pool = try await TestDatabase.ownerPool(maxConnections: 1)
+        defer { Task { await pool.shutdown() } }
+        let table = "rollback_probe_" + UUID().uuidString.prefix(8).lowercased()
+        try await pool.withConnection { try await $0.executeScript("CREATE TABLE \(table) (v int)") }
+        struct Boom: Error {}
+        await #expect(throws: Boom.self) {
+            try await pool.withTransaction { session in
+                try await session.execute("INSERT INTO \(unescaped: table) VALUES (1)")
+                throw Boom()
+            }
+        }
+        try await pool.withTransaction { session in
+            try await session.execute("INSERT INTO \(unescaped: table) VALUES (2)")
+        }
+        let values = try await pool.withConnection { session in
+            try await session.query("SELECT v FROM \(unescaped: table) ORDER BY v").map { try $0.decode("v", as: Int.self) }
+        }
+        #expect(values == [2])
+        try await pool.withConnection { try await $0.executeScript("DROP TABLE \(table)") }
+    }
+
+    @Test func serverErrorsCarrySQLState() async throws {
+        let pool = try await TestDatabase.appPool(maxConnections: 1)
+        defer { Task { await pool.shutdown() } }
+        let error = await #expect(throws: PostgresError.self) {
+            try await pool.withConnection { try await $0.query("SELECT 1/0") }
+        }
+        #expect(error?.sqlState == "22012")
+        // The connection is still healthy after a query error.
+        let one = try await pool.withConnection { try await $0.query("SELECT 1 AS one").first!.decode("one", as: Int.self) }
+        #expect(one == 1)
+    }
+
+    @Test func poolNeverOpensMoreThanItsMaximum() async throws {
+        let pool = try await TestDatabase.appPool(maxConnections: 3)
+        defer { Task { await pool.shutdown() } }
+        let backends = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<12 {
+                group.addTask {
+                    try await pool.withConnection { session in
+                        try await session.query("SELECT pg_backend_pid() AS pid, pg_sleep(0.05)").first!.decode("pid", as: Int.self)
+                    }
+                }
+            }
+            return try await group.reduce(into: Set<Int>()) { $0.insert($1) }
+        }
+        #expect(backends.count <= 3)
+        #expect(pool.statistics.open <= 3)
+        #expect(pool.statistics.waiting == 0)
+    }
+
+    @Test func waiterTimesOutWhenPoolIsBusy() async throws {
+        var configuration = try PostgresConfiguration(url: try TestDatabase.appURL, maxConnections: 1)
+        configuration.acquireTimeout = .milliseconds(200)
+        try await TestDatabase.migrate()
+        let pool = PostgresPool(configuration: configuration, logger: TestDatabase.logger)
+        defer { Task { await pool.shutdown() } }
+        async let holder: Void = pool.withConnection { session in
+            try await session.query("SELECT pg_sleep(1)")
+        }
+        try await Task.sleep(for: .milliseconds(100))
+        let error = await #expect(throws: PostgresError.self) {
+            try await pool.withConnection { try await $0.query("SELECT 1") }
+        }
+        #expect(error?.isPoolUnavailable == true)
+        try await holder
+        #expect(pool.statistics.waiting == 0)
+    }
+
+    @Test func cancelledWaiterLeavesTheQueue() async throws {
+        let pool = try await TestDatabase.appPool(maxConnections: 1)
+        defer { Task { await pool.shutdown() } }
+        async let holder: Void = pool.withConnection { session in
+            try await session.query("SELECT pg_sleep(0.5)")
+        }
+        try await Task.sleep(for: .milliseconds(100))
+        let waiter = Task { try await pool.withConnection { try await $0.query("SELECT 1") } }
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(pool.statistics.waiting == 1)
+        waiter.cancel()
+        await #expect(throws: CancellationError.self) { try await waiter.value }
+        #expect(pool.statistics.waiting == 0)
+        try await holder
+        // The pool still works after the cancellation.
+        #expect(try await pool.withConnection { try await $0.query("SELECT 1 AS x").count } == 1)
+    }
+
+    @Test func poolReplacesConnectionsKilledByTheServer() async throws {
+        let pool = try await TestDatabase.appPool(maxConnections: 2)
+        defer { Task { await pool.shutdown() } }
+        let application = "gatehouse-kill-" + UUID().uuidString.prefix(8)
+        // Tag our connections so the superuser can terminate exactly them (a restart in miniature).
+        let pids = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<2 {
+                group.addTask {
+                    try await pool.withConnection { session in
+                        try await session.query("SELECT set_config('application_name', \(String(application)), false)")
+                        return try await session.query("SELECT pg_backend_pid() AS pid, pg_sleep(0.1)").first!.decode("pid", as: Int.self)
+                    }
+                }
+            }
+            return try await group.reduce(into: [Int]()) { $0.append($1) }
+        }
+        for pid in pids {
+            _ = try await TestDatabase.asAdmin("SELECT pg_terminate_backend(\(Int32(pid)))")
+        }
+        try await Task.sleep(for: .milliseconds(100))
+        // Transactions notice the dead connection at BEGIN and retry on a fresh one.
+        for _ in 0..<3 {
+            let value = try await pool.withTransaction { try await $0.query("SELECT 7 AS x").first!.decode("x", as: Int.self) }
+            #expect(value == 7)
+        }
+    }
+}
