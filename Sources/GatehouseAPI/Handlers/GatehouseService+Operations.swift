@@ -2,8 +2,19 @@ import Foundation
 import GatehouseCore
 import GatehouseStore
 import OpenAPIRuntime
+import Prometheus
 
 extension GatehouseService {
+    private static var poolInUse: MetricNameDescriptor { .init(
+        namespace: "gatehouse", subsystem: "db_pool", metricName: "connections_in_use", unitName: "",
+        helpText: "Database connections leased right now") }
+    private static var poolOpen: MetricNameDescriptor { .init(
+        namespace: "gatehouse", subsystem: "db_pool", metricName: "connections_open", unitName: "",
+        helpText: "Database connections open") }
+    private static var poolWaiters: MetricNameDescriptor { .init(
+        namespace: "gatehouse", subsystem: "db_pool", metricName: "waiters", unitName: "",
+        helpText: "Requests waiting for a database connection") }
+
     func healthLive(_ input: Operations.HealthLive.Input) async throws -> Operations.HealthLive.Output {
         .ok(.init(body: .json(.init(status: .ok))))
     }
@@ -32,9 +43,9 @@ extension GatehouseService {
 
     func metrics(_ input: Operations.Metrics.Input) async throws -> Operations.Metrics.Output {
         let pool = database.pool.statistics
-        registry.makeGauge(name: "gatehouse_db_pool_connections_in_use").record(Int64(pool.inUse))
-        registry.makeGauge(name: "gatehouse_db_pool_connections_open").record(Int64(pool.open))
-        registry.makeGauge(name: "gatehouse_db_pool_waiters").record(Int64(pool.waiting))
+        registry.makeGauge(descriptor: Self.poolInUse).record(Int64(pool.inUse))
+        registry.makeGauge(descriptor: Self.poolOpen).record(Int64(pool.open))
+        registry.makeGauge(descriptor: Self.poolWaiters).record(Int64(pool.waiting))
         var buffer: [UInt8] = []
         registry.emit(into: &buffer)
         return .ok(.init(body: .plainText(HTTPBody(buffer))))

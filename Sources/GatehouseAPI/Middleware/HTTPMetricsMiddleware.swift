@@ -12,6 +12,13 @@ struct HTTPMetricsMiddleware: RouterMiddleware {
         .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5),
     ]
 
+    static var requests: MetricNameDescriptor { .init(
+        namespace: "http", metricName: "requests", unitName: "total",
+        helpText: "HTTP requests by method, route template and status") }
+    static var duration: MetricNameDescriptor { .init(
+        namespace: "http", metricName: "request_duration", unitName: "seconds",
+        helpText: "HTTP request latency by method and route template") }
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let start = ContinuousClock.now
         let response = try await next(request, context)
@@ -19,15 +26,13 @@ struct HTTPMetricsMiddleware: RouterMiddleware {
         let route = context.endpointPath ?? "unmatched"
         let method = request.method.rawValue
         registry.makeCounter(
-            name: "http_requests_total",
-            labels: [("method", method), ("route", route), ("status", String(response.status.code))],
-            help: "HTTP requests by method, route template and status"
+            descriptor: Self.requests,
+            labels: [("method", method), ("route", route), ("status", String(response.status.code))]
         ).increment()
         registry.makeDurationHistogram(
-            name: "http_request_duration_seconds",
+            descriptor: Self.duration,
             labels: [("method", method), ("route", route)],
-            buckets: Self.buckets,
-            help: "HTTP request latency by method and route template"
+            buckets: Self.buckets
         ).recordNanoseconds((ContinuousClock.now - start).nanoseconds)
         return response
     }
