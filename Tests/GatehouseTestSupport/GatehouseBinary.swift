@@ -13,6 +13,12 @@ public enum GatehouseBinary {
         public var stderr: String
     }
 
+    private static func readOnOwnThread(_ handle: FileHandle) async -> Data {
+        await withCheckedContinuation { continuation in
+            Thread { continuation.resume(returning: handle.readDataToEndOfFile()) }.start()
+        }
+    }
+
     /// Runs `gatehouse arguments…` with exactly `environment` (plus PATH) and waits for it.
     public static func run(_ arguments: [String], environment: [String: String]) async throws -> Result {
         let process = Process()
@@ -24,15 +30,18 @@ public enum GatehouseBinary {
         process.standardOutput = out
         process.standardError = err
         try process.run()
-        // Read before waiting so a full pipe cannot block the child.
-        async let stdout = Task.detached { out.fileHandleForReading.readDataToEndOfFile() }.value
-        async let stderr = Task.detached { err.fileHandleForReading.readDataToEndOfFile() }.value
-        let (outData, errData) = await (stdout, stderr)
-        process.waitUntilExit()
+        // Reading the pipes and waiting for exit block: do it on dedicated threads, never on the
+        // cooperative pool (two cores give it two threads; blocking them starves every test).
+        async let outData = readOnOwnThread(out.fileHandleForReading)
+        async let errData = readOnOwnThread(err.fileHandleForReading)
+        let (stdoutData, stderrData) = await (outData, errData)
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            Thread { process.waitUntilExit(); continuation.resume() }.start()
+        }
         return Result(
             status: process.terminationStatus,
-            stdout: String(decoding: outData, as: UTF8.self),
-            stderr: String(decoding: errData, as: UTF8.self)
+            stdout: String(decoding: stdoutData, as: UTF8.self),
+            stderr: String(decoding: stderrData, as: UTF8.self)
         )
     }
 }
