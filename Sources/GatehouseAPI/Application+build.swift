@@ -74,7 +74,7 @@ public func buildApplication(
 
     let service = GatehouseService(database: database, migrations: migrations, registry: registry, logger: logger,
                                  auth: authContext)
-    try service.registerHandlers(on: router, serverURL: URL(string: "/")!, middlewares: [auth])
+    try service.registerHandlers(on: router, serverURL: URL(string: "/")!, middlewares: [EmptyBodyMiddleware(maxBytes: configuration.maxBodyBytes), auth])
 
     var app = Application(
         router: router,

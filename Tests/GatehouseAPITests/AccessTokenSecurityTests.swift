@@ -153,7 +153,7 @@ struct AccessTokenSecurityTests {
             let secondAccess = try #require(try second.json["access_token"] as? String)
 
             let logout = try await client.send(.post, "/api/v2/auth/logout", headers: user.authorization)
-            #expect(logout.status == .noContent)
+            #expect(logout.status == .noContent, "\(logout.text)")
             #expect(try await me(client, user.accessToken).status == .unauthorized)
             let refresh = try await client.send(.post, "/api/v2/auth/refresh", json: ["refresh_token": user.refreshToken])
             #expect(refresh.status == .unauthorized)
