@@ -81,6 +81,8 @@ public func buildApplication(
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "gatehouse"),
         logger: logger
     )
-    app.addServices(pool, mailWorker)
+    let housekeeping = AuthHousekeeping(database: database, keep: TimeInterval(2 * configuration.authThrottleWindowSeconds),
+                                        interval: .seconds(600), logger: logger)
+    app.addServices(pool, mailWorker, housekeeping)
     return app
 }

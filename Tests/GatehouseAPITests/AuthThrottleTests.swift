@@ -1,4 +1,5 @@
 import Foundation
+import GatehouseAuth
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
@@ -44,6 +45,28 @@ struct AuthThrottleTests {
             }
             #expect(statuses.contains(.tooManyRequests))
             #expect(statuses.filter { $0 == .accepted }.count <= 3)
+        }
+    }
+}
+
+@Suite("Password hashing back-pressure over HTTP")
+struct PasswordHashingBusyTests {
+    @Test func fullHashingQueueAnswers503WithRetryAfter() async throws {
+        var configuration = try await TestApp.configuration()
+        // One thread, no queue, and a hash slow enough that concurrent signups overlap.
+        configuration.argon2Threads = 1
+        configuration.argon2QueueLimit = 0
+        configuration.argon2Parameters = Argon2Parameters(memoryKiB: 65_536, iterations: 4, parallelism: 1)
+        try await TestApp.run(configuration) { client in
+            let responses = try await client.sendConcurrently(6, .post, "/api/v2/auth/signup", json: [
+                "email": TestUsers.uniqueEmail("busy"), "password": TestUsers.password, "full_name": "Busy", "tenant_name": "Busy Co"])
+            let busy = responses.filter { $0.status == .serviceUnavailable }
+            #expect(!busy.isEmpty)
+            #expect(responses.contains { $0.status == .created })
+            for response in busy {
+                #expect(try response.json["error"] as? String == "service_unavailable")
+                #expect(response.headers[.retryAfter] == "1")
+            }
         }
     }
 }
