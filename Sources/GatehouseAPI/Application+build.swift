@@ -36,10 +36,33 @@ public func buildApplication(
     router.middlewares.add(ProblemMiddleware())
     router.middlewares.add(BodyLimitMiddleware(maxBytes: configuration.maxBodyBytes))
 
+    let workers = BlockingWorkerPool(threads: configuration.argon2Threads, queueLimit: configuration.argon2QueueLimit)
+    let accounts = PostgresAccountRepository(database: database)
+    let authContext = AuthContext(
+        accounts: accounts,
+        passwords: try PasswordHasher(parameters: configuration.argon2Parameters, workers: workers),
+        tokens: try AccessTokenService(signingKeySeed: configuration.jwtSigningKey, issuer: configuration.publicURL,
+                                       now: configuration.clock),
+        refreshDeriver: RefreshTokenDeriver(secret: Data((configuration.jwtSigningKey + configuration.keyPepper).utf8)),
+        throttle: PostgresAuthThrottle(database: database),
+        publicURL: configuration.publicURL,
+        throttlePerIP: configuration.authThrottlePerIP,
+        throttlePerEmail: configuration.authThrottlePerEmail,
+        throttleWindowSeconds: configuration.authThrottleWindowSeconds,
+        clock: configuration.clock
+    )
+    let mailWorker = MailWorker(
+        outbox: PostgresMailOutboxRepository(database: database),
+        transport: try makeMailTransport(configuration.mailTransport, logger: logger),
+        from: configuration.mailFrom,
+        pollInterval: configuration.mailPollInterval,
+        logger: logger
+    )
+
     let keyFormat = KeyFormat(prefix: configuration.keyPrefix)
     let keyHasher = KeyHasher(pepper: configuration.keyPepper)
     let authenticators = Authenticators(
-        bearer: nil,
+        bearer: JWTBearerVerifier(tokens: authContext.tokens, accounts: accounts),
         apiKey: nil,
         master: MasterKeyAuthenticator(database: database, hasher: keyHasher)
     )
@@ -49,14 +72,17 @@ public func buildApplication(
         keyFormat: keyFormat
     )
 
-    let service = GatehouseService(database: database, migrations: migrations, registry: registry, logger: logger)
-    try service.registerHandlers(on: router, serverURL: URL(string: "/")!, middlewares: [auth])
+    let service = GatehouseService(database: database, migrations: migrations, registry: registry, logger: logger,
+                                 auth: authContext)
+    try service.registerHandlers(on: router, serverURL: URL(string: "/")!, middlewares: [EmptyBodyMiddleware(maxBytes: configuration.maxBodyBytes), auth])
 
     var app = Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "gatehouse"),
         logger: logger
     )
-    app.addServices(pool)
+    let housekeeping = AuthHousekeeping(database: database, keep: TimeInterval(2 * configuration.authThrottleWindowSeconds),
+                                        interval: .seconds(600), logger: logger)
+    app.addServices(pool, mailWorker, housekeeping)
     return app
 }

@@ -10,6 +10,8 @@ struct GatehouseService: APIProtocol {
     let migrations: [Migrator.Migration]
     let registry: PrometheusCollectorRegistry
     let logger: Logger
+    /// Accounts, passwords, tokens and throttling (Auth and Users handlers).
+    let auth: AuthContext
 
     /// The logger of the current request (with its request id), else the service's.
     var requestLogger: Logger { RequestScope.current?.logger ?? logger }
