@@ -10,6 +10,8 @@ struct GatehouseService: APIProtocol {
     let migrations: [Migrator.Migration]
     let registry: PrometheusCollectorRegistry
     let logger: Logger
+    /// API keys, their hot path, usage log and clock (issue 4).
+    let keys: KeyServices
 
     /// The logger of the current request (with its request id), else the service's.
     var requestLogger: Logger { RequestScope.current?.logger ?? logger }
