@@ -45,6 +45,29 @@ public func buildApplication(
     router.middlewares.add(ProblemMiddleware())
     router.middlewares.add(BodyLimitMiddleware(maxBytes: configuration.maxBodyBytes))
 
+    let workers = BlockingWorkerPool(threads: configuration.argon2Threads, queueLimit: configuration.argon2QueueLimit)
+    let accounts = PostgresAccountRepository(database: database)
+    let authContext = AuthContext(
+        accounts: accounts,
+        passwords: try PasswordHasher(parameters: configuration.argon2Parameters, workers: workers),
+        tokens: try AccessTokenService(signingKeySeed: configuration.jwtSigningKey, issuer: configuration.publicURL,
+                                       now: configuration.clock),
+        refreshDeriver: RefreshTokenDeriver(secret: Data((configuration.jwtSigningKey + configuration.keyPepper).utf8)),
+        throttle: PostgresAuthThrottle(database: database),
+        publicURL: configuration.publicURL,
+        throttlePerIP: configuration.authThrottlePerIP,
+        throttlePerEmail: configuration.authThrottlePerEmail,
+        throttleWindowSeconds: configuration.authThrottleWindowSeconds,
+        clock: configuration.clock
+    )
+    let mailWorker = MailWorker(
+        outbox: PostgresMailOutboxRepository(database: database),
+        transport: try makeMailTransport(configuration.mailTransport, logger: logger),
+        from: configuration.mailFrom,
+        pollInterval: configuration.mailPollInterval,
+        logger: logger
+    )
+
     let keyFormat = KeyFormat(prefix: configuration.keyPrefix)
     let keyHasher = KeyHasher(pepper: configuration.keyPepper)
     let keyServices = KeyServices(
@@ -58,7 +81,7 @@ public func buildApplication(
         clock: configuration.clock
     )
     let authenticators = Authenticators(
-        bearer: nil,
+        bearer: JWTBearerVerifier(tokens: authContext.tokens, accounts: accounts),
         apiKey: APIKeyAuthenticator(
             hotPath: keyServices.hotPath, hasher: keyHasher,
             routePrices: configuration.routePrices, clock: configuration.clock),
@@ -71,8 +94,9 @@ public func buildApplication(
     )
 
     let service = GatehouseService(database: database, migrations: migrations, registry: registry, logger: logger,
-                                   keys: keyServices)
-    try service.registerHandlers(on: router, serverURL: URL(string: "/")!, middlewares: [EmptyBodyMiddleware(maxBytes: configuration.maxBodyBytes), auth])
+                                   auth: authContext, keys: keyServices)
+    try service.registerHandlers(on: router, serverURL: URL(string: "/")!,
+                                 middlewares: [EmptyBodyMiddleware(maxBytes: configuration.maxBodyBytes), auth])
 
     var app = Application(
         router: router,
@@ -81,6 +105,6 @@ public func buildApplication(
     )
     // Shutdown runs in reverse: the server stops first, then the recorder drains the usage
     // queue, then the pool closes.
-    app.addServices(pool, usageRecorder)
+    app.addServices(pool, mailWorker, usageRecorder)
     return app
 }

@@ -10,6 +10,8 @@ struct GatehouseService: APIProtocol {
     let migrations: [Migrator.Migration]
     let registry: PrometheusCollectorRegistry
     let logger: Logger
+    /// Accounts, passwords, tokens and throttling (Auth and Users handlers).
+    let auth: AuthContext
     /// API keys, their hot path, usage log and clock (issue 4).
     let keys: KeyServices
 
