@@ -30,8 +30,17 @@ public func buildApplication(
     let migrations = try Migrator.load(directory: configuration.migrationsDirectory)
     let registry = PrometheusCollectorRegistry()
 
+    let usageRecorder = UsageRecorder(
+        repository: PostgresUsageLogRepository(database: database),
+        capacity: configuration.usageQueueCapacity,
+        interval: configuration.usageFlushInterval,
+        registry: registry,
+        logger: logger
+    )
+
     let router = Router(context: AppRequestContext.self)
     router.middlewares.add(RequestScopeMiddleware())
+    router.middlewares.add(UsageLogMiddleware(recorder: usageRecorder))
     router.middlewares.add(HTTPMetricsMiddleware(registry: registry))
     router.middlewares.add(ProblemMiddleware())
     router.middlewares.add(BodyLimitMiddleware(maxBytes: configuration.maxBodyBytes))
@@ -61,9 +70,21 @@ public func buildApplication(
 
     let keyFormat = KeyFormat(prefix: configuration.keyPrefix)
     let keyHasher = KeyHasher(pepper: configuration.keyPepper)
+    let keyServices = KeyServices(
+        format: keyFormat,
+        hasher: keyHasher,
+        hotPath: PostgresAPIKeyHotPath(database: database),
+        repository: PostgresAPIKeyRepository(database: database),
+        usage: PostgresUsageLogRepository(database: database),
+        recorder: usageRecorder,
+        routePrices: configuration.routePrices,
+        clock: configuration.clock
+    )
     let authenticators = Authenticators(
         bearer: JWTBearerVerifier(tokens: authContext.tokens, accounts: accounts),
-        apiKey: nil,
+        apiKey: APIKeyAuthenticator(
+            hotPath: keyServices.hotPath, hasher: keyHasher,
+            routePrices: configuration.routePrices, clock: configuration.clock),
         master: MasterKeyAuthenticator(database: database, hasher: keyHasher)
     )
     let auth = AuthMiddleware(
@@ -73,8 +94,9 @@ public func buildApplication(
     )
 
     let service = GatehouseService(database: database, migrations: migrations, registry: registry, logger: logger,
-                                 auth: authContext)
-    try service.registerHandlers(on: router, serverURL: URL(string: "/")!, middlewares: [EmptyBodyMiddleware(maxBytes: configuration.maxBodyBytes), auth])
+                                   auth: authContext, keys: keyServices)
+    try service.registerHandlers(on: router, serverURL: URL(string: "/")!,
+                                 middlewares: [EmptyBodyMiddleware(maxBytes: configuration.maxBodyBytes), auth])
 
     var app = Application(
         router: router,
@@ -83,6 +105,8 @@ public func buildApplication(
     )
     let housekeeping = AuthHousekeeping(database: database, keep: TimeInterval(2 * configuration.authThrottleWindowSeconds),
                                         interval: .seconds(600), logger: logger)
-    app.addServices(pool, mailWorker, housekeeping)
+    // Shutdown runs in reverse: the server stops first, then the recorder drains the usage
+    // queue, then the pool closes.
+    app.addServices(pool, mailWorker, housekeeping, usageRecorder)
     return app
 }

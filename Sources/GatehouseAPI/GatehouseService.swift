@@ -12,6 +12,8 @@ struct GatehouseService: APIProtocol {
     let logger: Logger
     /// Accounts, passwords, tokens and throttling (Auth and Users handlers).
     let auth: AuthContext
+    /// API keys, their hot path, usage log and clock (issue 4).
+    let keys: KeyServices
 
     /// The logger of the current request (with its request id), else the service's.
     var requestLogger: Logger { RequestScope.current?.logger ?? logger }
