@@ -1,5 +1,6 @@
 import Foundation
 import GatehouseAuth
+import GatehouseCore
 import GatehouseStore
 public import Hummingbird
 public import Logging
@@ -49,7 +50,14 @@ public func buildApplication(
         keyFormat: keyFormat
     )
 
-    let service = GatehouseService(database: database, migrations: migrations, registry: registry, logger: logger)
+    let service = GatehouseService(
+        database: database, migrations: migrations, registry: registry, logger: logger,
+        keyFormat: keyFormat, keyHasher: keyHasher,
+        managedKeys: PostgresManagedKeyRepository(database: database),
+        messaging: PostgresMessagingRepository(database: database),
+        tenantSettings: PostgresTenantSettingsRepository(database: database),
+        messagePrice: Money(string: "0.010000")!
+    )
     try service.registerHandlers(on: router, serverURL: URL(string: "/")!, middlewares: [auth])
 
     var app = Application(
