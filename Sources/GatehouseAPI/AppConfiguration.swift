@@ -1,4 +1,5 @@
-import Foundation
+public import Foundation
+public import GatehouseAuth
 public import Logging
 
 /// Everything the server reads from its environment, parsed once at start-up.
@@ -23,6 +24,25 @@ public struct AppConfiguration: Sendable {
     public var keyPepper: String
     /// The `gk` in `gk_live_…` and `gk_admin_…`.
     public var keyPrefix: String
+    /// Base64 of the 32-byte Ed25519 seed that signs access tokens. A secret: never log it.
+    public var jwtSigningKey: String
+    /// Argon2id cost for new password hashes.
+    public var argon2Parameters: Argon2Parameters
+    /// Threads dedicated to Argon2, and how many more hashes may wait before 503.
+    public var argon2Threads: Int
+    public var argon2QueueLimit: Int
+    /// `log`, `file:DIR` or `smtp://host:port`.
+    public var mailTransport: String
+    /// The sender of Gatehouse's mails.
+    public var mailFrom: String
+    /// Throttle of login/signup/forgot-password/magic-link: hits per window per IP and per email (0 = no cap).
+    public var authThrottlePerIP: Int
+    public var authThrottlePerEmail: Int
+    public var authThrottleWindowSeconds: Int
+    /// How often the mail worker looks for due mails.
+    public var mailPollInterval: Duration
+    /// The clock of token minting and verification (tests move it).
+    public var clock: @Sendable () -> Date
 
     public init(
         host: String = "127.0.0.1",
@@ -36,7 +56,18 @@ public struct AppConfiguration: Sendable {
         maxBodyBytes: Int = 1 << 20,
         openAPISpecPath: String = "openapi.yaml",
         keyPepper: String,
-        keyPrefix: String = "gk"
+        keyPrefix: String = "gk",
+        jwtSigningKey: String,
+        argon2Parameters: Argon2Parameters = .owaspDefault,
+        argon2Threads: Int = 2,
+        argon2QueueLimit: Int = 64,
+        mailTransport: String = "log",
+        mailFrom: String = "Gatehouse <no-reply@gatehouse.local>",
+        authThrottlePerIP: Int = 100,
+        authThrottlePerEmail: Int = 10,
+        authThrottleWindowSeconds: Int = 900,
+        mailPollInterval: Duration = .seconds(2),
+        clock: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.host = host
         self.port = port
@@ -50,6 +81,17 @@ public struct AppConfiguration: Sendable {
         self.openAPISpecPath = openAPISpecPath
         self.keyPepper = keyPepper
         self.keyPrefix = keyPrefix
+        self.jwtSigningKey = jwtSigningKey
+        self.argon2Parameters = argon2Parameters
+        self.argon2Threads = argon2Threads
+        self.argon2QueueLimit = argon2QueueLimit
+        self.mailTransport = mailTransport
+        self.mailFrom = mailFrom
+        self.authThrottlePerIP = authThrottlePerIP
+        self.authThrottlePerEmail = authThrottlePerEmail
+        self.authThrottleWindowSeconds = authThrottleWindowSeconds
+        self.mailPollInterval = mailPollInterval
+        self.clock = clock
     }
 
     public struct ConfigurationError: Error, CustomStringConvertible {
@@ -58,7 +100,10 @@ public struct AppConfiguration: Sendable {
 
     /// Reads the documented variables (see README): `HOST`, `PORT`, `DATABASE_URL`,
     /// `DB_POOL_SIZE`, `DB_POOL_TIMEOUT_SECONDS`, `LOG_LEVEL`, `MIGRATIONS_DIR`, `PUBLIC_URL`,
-    /// `MAX_BODY_BYTES`, `OPENAPI_SPEC`, `KEY_PEPPER` (required, at least 32 characters), `KEY_PREFIX`.
+    /// `MAX_BODY_BYTES`, `OPENAPI_SPEC`, `KEY_PEPPER` (required, at least 32 characters), `KEY_PREFIX`,
+    /// `JWT_SIGNING_KEY` (required), `ARGON2_MEMORY_KIB`, `ARGON2_ITERATIONS`, `ARGON2_PARALLELISM`,
+    /// `ARGON2_THREADS`, `ARGON2_QUEUE_LIMIT`, `MAIL_TRANSPORT`, `MAIL_FROM`, `AUTH_THROTTLE_PER_IP`,
+    /// `AUTH_THROTTLE_PER_EMAIL`, `AUTH_THROTTLE_WINDOW_SECONDS`.
     public init(environment: [String: String]) throws {
         func integer(_ name: String, _ fallback: Int, _ range: ClosedRange<Int>) throws -> Int {
             guard let text = environment[name], !text.isEmpty else { return fallback }
@@ -76,6 +121,20 @@ public struct AppConfiguration: Sendable {
         let keyPrefix = environment["KEY_PREFIX"].flatMap { $0.isEmpty ? nil : $0 } ?? "gk"
         guard keyPrefix.wholeMatch(of: /[a-z][a-z0-9]{0,15}/) != nil else {
             throw ConfigurationError(description: "KEY_PREFIX must be 1-16 lowercase letters or digits, starting with a letter")
+        }
+        guard let jwtKey = environment["JWT_SIGNING_KEY"], let seed = Data(base64Encoded: jwtKey), seed.count == 32 else {
+            throw ConfigurationError(description: "JWT_SIGNING_KEY is required: standard base64 of 32 random bytes (openssl rand -base64 32)")
+        }
+        let argon2 = Argon2Parameters(
+            memoryKiB: UInt32(try integer("ARGON2_MEMORY_KIB", 19_456, 8...4_194_304)),
+            iterations: UInt32(try integer("ARGON2_ITERATIONS", 2, 1...64)),
+            parallelism: UInt32(try integer("ARGON2_PARALLELISM", 1, 1...16)))
+        guard (try? argon2.validated()) != nil else {
+            throw ConfigurationError(description: "ARGON2_MEMORY_KIB must be at least 8 × ARGON2_PARALLELISM")
+        }
+        let mailTransport = environment["MAIL_TRANSPORT"].flatMap { $0.isEmpty ? nil : $0 } ?? "log"
+        guard (try? MailTransportKind(mailTransport)) != nil else {
+            throw ConfigurationError(description: "MAIL_TRANSPORT must be log, file:DIR or smtp://host:port")
         }
         var level = Logger.Level.info
         if let text = environment["LOG_LEVEL"], !text.isEmpty {
@@ -96,7 +155,16 @@ public struct AppConfiguration: Sendable {
             maxBodyBytes: try integer("MAX_BODY_BYTES", 1 << 20, 1024...(64 << 20)),
             openAPISpecPath: environment["OPENAPI_SPEC"].flatMap { $0.isEmpty ? nil : $0 } ?? "openapi.yaml",
             keyPepper: pepper,
-            keyPrefix: keyPrefix
+            keyPrefix: keyPrefix,
+            jwtSigningKey: jwtKey,
+            argon2Parameters: argon2,
+            argon2Threads: try integer("ARGON2_THREADS", 2, 1...64),
+            argon2QueueLimit: try integer("ARGON2_QUEUE_LIMIT", 64, 0...10_000),
+            mailTransport: mailTransport,
+            mailFrom: environment["MAIL_FROM"].flatMap { $0.isEmpty ? nil : $0 } ?? "Gatehouse <no-reply@gatehouse.local>",
+            authThrottlePerIP: try integer("AUTH_THROTTLE_PER_IP", 100, 0...1_000_000),
+            authThrottlePerEmail: try integer("AUTH_THROTTLE_PER_EMAIL", 10, 0...1_000_000),
+            authThrottleWindowSeconds: try integer("AUTH_THROTTLE_WINDOW_SECONDS", 900, 1...86_400)
         )
     }
 }

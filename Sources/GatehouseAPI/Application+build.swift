@@ -37,10 +37,33 @@ public func buildApplication(
     router.middlewares.add(ProblemMiddleware())
     router.middlewares.add(BodyLimitMiddleware(maxBytes: configuration.maxBodyBytes))
 
+    let workers = BlockingWorkerPool(threads: configuration.argon2Threads, queueLimit: configuration.argon2QueueLimit)
+    let accounts = PostgresAccountRepository(database: database)
+    let authContext = AuthContext(
+        accounts: accounts,
+        passwords: try PasswordHasher(parameters: configuration.argon2Parameters, workers: workers),
+        tokens: try AccessTokenService(signingKeySeed: configuration.jwtSigningKey, issuer: configuration.publicURL,
+                                       now: configuration.clock),
+        refreshDeriver: RefreshTokenDeriver(secret: Data((configuration.jwtSigningKey + configuration.keyPepper).utf8)),
+        throttle: PostgresAuthThrottle(database: database),
+        publicURL: configuration.publicURL,
+        throttlePerIP: configuration.authThrottlePerIP,
+        throttlePerEmail: configuration.authThrottlePerEmail,
+        throttleWindowSeconds: configuration.authThrottleWindowSeconds,
+        clock: configuration.clock
+    )
+    let mailWorker = MailWorker(
+        outbox: PostgresMailOutboxRepository(database: database),
+        transport: try makeMailTransport(configuration.mailTransport, logger: logger),
+        from: configuration.mailFrom,
+        pollInterval: configuration.mailPollInterval,
+        logger: logger
+    )
+
     let keyFormat = KeyFormat(prefix: configuration.keyPrefix)
     let keyHasher = KeyHasher(pepper: configuration.keyPepper)
     let authenticators = Authenticators(
-        bearer: nil,
+        bearer: JWTBearerVerifier(tokens: authContext.tokens, accounts: accounts),
         apiKey: nil,
         master: MasterKeyAuthenticator(database: database, hasher: keyHasher)
     )
@@ -52,6 +75,7 @@ public func buildApplication(
 
     let service = GatehouseService(
         database: database, migrations: migrations, registry: registry, logger: logger,
+        auth: authContext,
         keyFormat: keyFormat, keyHasher: keyHasher,
         managedKeys: PostgresManagedKeyRepository(database: database),
         messaging: PostgresMessagingRepository(database: database),
@@ -65,6 +89,6 @@ public func buildApplication(
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "gatehouse"),
         logger: logger
     )
-    app.addServices(pool)
+    app.addServices(pool, mailWorker)
     return app
 }

@@ -12,6 +12,8 @@ struct GatehouseService: APIProtocol {
     let migrations: [Migrator.Migration]
     let registry: PrometheusCollectorRegistry
     let logger: Logger
+    /// Accounts, passwords, tokens and throttling (Auth and Users handlers).
+    let auth: AuthContext
     /// Key generation and hashing (`KEY_PREFIX`, `KEY_PEPPER`).
     let keyFormat: KeyFormat
     let keyHasher: KeyHasher

@@ -402,3 +402,59 @@ struct MessagingAPITests {
         }
     }
 }
+
+/// Approval of queued messages by owner/admin users.
+@Suite("Messaging: the approval flow")
+struct MessageApprovalTests {
+    @Test func ownersAndAdminsApprovePendingMessages() async throws {
+        let master = try await TestMasterKey.create()
+        try await TestApp.run { client in
+            let owner = try await TestUsers.signUp(client)
+            let admin = try await TestUsers.addUser(role: .admin, tenantID: owner.tenantID)
+            let member = try await TestUsers.addUser(role: .member, tenantID: owner.tenantID)
+            let key = try await AdminFixtures.key(client, master: master, tenantID: owner.tenantID)
+
+            var response = try await client.requestJSON(.patch, "/api/v2/tenant/settings", headers: owner.authorization,
+                                                        body: ["require_approval": true])
+            #expect(response.status == 200, "\(response.text)")
+            // A user can create sessions too (no key cap; the plan's applies).
+            response = try await client.requestJSON(.post, "/api/v2/sessions", headers: owner.authorization, body: ["name": "owner's"])
+            #expect(response.status == 201, "\(response.text)")
+            let session = try #require(response.object["id"] as? String)
+
+            var pending: [String] = []
+            for _ in 0..<2 {
+                response = try await MessagingAPITests.send(client, key, session: session, to: "+15550000001")
+                #expect(response.status == 202)
+                #expect(response.object["status"] as? String == "pending_approval")
+                pending.append(try #require(response.object["id"] as? String))
+            }
+            response = try await client.requestJSON(.post, "/api/v2/messages/\(pending[0])/approve", headers: member.authorization)
+            #expect(response.status == 403)
+            response = try await client.requestJSON(.post, "/api/v2/messages/\(pending[0])/approve", headers: key.headers)
+            #expect(response.status == 403)
+
+            response = try await client.requestJSON(.post, "/api/v2/messages/\(pending[0])/approve", headers: owner.authorization)
+            #expect(response.status == 200, "\(response.text)")
+            #expect(response.object["status"] as? String == "sent")
+            #expect(response.object["cost"] as? String == "0.010000")
+            response = try await client.requestJSON(.post, "/api/v2/messages/\(pending[1])/approve", headers: admin.authorization)
+            #expect(response.status == 200)
+            // Twice is a conflict; unknown and other tenants' messages are 404.
+            response = try await client.requestJSON(.post, "/api/v2/messages/\(pending[0])/approve", headers: owner.authorization)
+            #expect(response.status == 409)
+            #expect(response.error == "conflict")
+            response = try await client.requestJSON(.post, "/api/v2/messages/\(UUID())/approve", headers: owner.authorization)
+            #expect(response.status == 404)
+            let stranger = try await TestUsers.signUp(client)
+            response = try await client.requestJSON(.post, "/api/v2/messages/\(pending[1])/approve", headers: stranger.authorization)
+            #expect(response.status == 404)
+
+            // Approved messages count as sent, for the session and the key that sent them.
+            response = try await client.requestJSON(.get, "/api/v2/sessions/\(session)", headers: member.authorization)
+            #expect(response.object["messages_sent"] as? Int == 2)
+            response = try await client.requestJSON(.get, "/api/v2/admin/api-keys/\(key.id)", headers: TestMasterKey.headers(master))
+            #expect((response.object["usage"] as? [String: Int])?["messages_sent"] == 2)
+        }
+    }
+}

@@ -128,3 +128,54 @@ struct TenantSettingsAPITests {
         #expect(rows.first?.0 == true && rows.first?.1 == "192.0.2.1")
     }
 }
+
+/// The role rule with real users: owner and admin may change settings, members may only read.
+@Suite("Tenant settings: the owner/admin rule with users")
+struct TenantSettingsRoleTests {
+    @Test func ownersAndAdminsChangeSettingsMembersOnlyRead() async throws {
+        try await TestApp.run { client in
+            let owner = try await TestUsers.signUp(client)
+            let admin = try await TestUsers.addUser(role: .admin, tenantID: owner.tenantID)
+            let member = try await TestUsers.addUser(role: .member, tenantID: owner.tenantID)
+            var headers = owner.authorization
+            headers[.userAgent] = "owner-browser/2.0"
+
+            var response = try await client.requestJSON(.get, TenantSettingsAPITests.settings, headers: member.authorization)
+            #expect(response.status == 200, "\(response.text)")
+            response = try await client.requestJSON(.patch, TenantSettingsAPITests.settings, headers: member.authorization,
+                                                    body: ["ai_consent_enabled": true])
+            #expect(response.status == 403)
+
+            response = try await client.requestJSON(.patch, TenantSettingsAPITests.settings, headers: headers,
+                                                    body: ["ai_consent_enabled": true])
+            #expect(response.status == 200, "\(response.text)")
+            #expect(response.object["ai_consent_enabled"] as? Bool == true)
+            response = try await client.requestJSON(.patch, TenantSettingsAPITests.settings, headers: admin.authorization,
+                                                    body: ["ai_consent_enabled": false, "require_approval": true])
+            #expect(response.status == 200, "\(response.text)")
+
+            // Members may read the ledger; each record names the user who changed the setting.
+            response = try await client.requestJSON(.get, TenantSettingsAPITests.consents, headers: member.authorization)
+            #expect(response.status == 200)
+            let items = try #require(response.object["items"] as? [[String: Any]])
+            #expect(items.count == 2)
+            #expect(items.map { $0["user_id"] as? String } == [admin.userID.uuidString.lowercased(), owner.userID.uuidString.lowercased()])
+            #expect(items.map { $0["granted"] as? Bool } == [false, true])
+            #expect(items.last?["user_agent"] as? String == "owner-browser/2.0")
+            #expect(items.last?["ip"] as? String == "127.0.0.1")
+            // The member's refused attempt left nothing behind.
+            response = try await client.requestJSON(.get, TenantSettingsAPITests.settings, headers: member.authorization)
+            #expect(response.object["require_approval"] as? Bool == true)
+            #expect(response.object["ai_consent_enabled"] as? Bool == false)
+        }
+    }
+
+    @Test func aUserTokenIsNotAnOperator() async throws {
+        try await TestApp.run { client in
+            let owner = try await TestUsers.signUp(client)
+            let response = try await client.requestJSON(.get, "/api/v2/admin/api-keys", headers: owner.authorization)
+            #expect(response.status == 403)
+            #expect(response.error == "forbidden")
+        }
+    }
+}

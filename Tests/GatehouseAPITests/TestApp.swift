@@ -1,5 +1,6 @@
 import Foundation
 import GatehouseAPI
+import GatehouseAuth
 import GatehouseTestSupport
 import Hummingbird
 import HummingbirdTesting
@@ -10,6 +11,10 @@ import Logging
 enum TestApp {
     /// A fixed pepper for tests only.
     static let keyPepper = "test-pepper-0000000000000000000000000000000000000000"
+    /// A fixed Ed25519 seed for tests only (base64 of 32 bytes), so fixtures can mint tokens the server accepts.
+    static let jwtSigningKey = "dGVzdC1zZWVkLWdhdGVob3VzZS0wMDAwMDAwMDAwMDA="
+    /// Cheap Argon2 for tests only (production defaults are m=19456 KiB, t=2, p=1).
+    static let argon2Parameters = Argon2Parameters(memoryKiB: 64, iterations: 1, parallelism: 1)
 
     static func configuration() async throws -> AppConfiguration {
         try await TestDatabase.migrate()
@@ -21,7 +26,15 @@ enum TestApp {
             logLevel: .warning,
             migrationsDirectory: TestDatabase.migrationsDirectory,
             openAPISpecPath: TestDatabase.openAPISpecPath,
-            keyPepper: TestApp.keyPepper
+            keyPepper: TestApp.keyPepper,
+            jwtSigningKey: TestApp.jwtSigningKey,
+            argon2Parameters: TestApp.argon2Parameters,
+            // Every test app's worker drains the same outbox, so all of them write into one directory.
+            mailTransport: "file:" + TestMail.directory,
+            // Every test client comes from 127.0.0.1: per-IP throttling is tested with its own configuration.
+            authThrottlePerIP: 0,
+            authThrottlePerEmail: 1000,
+            mailPollInterval: .milliseconds(100)
         )
     }
 

@@ -1,14 +1,23 @@
+import Foundation
 import GatehouseCore
 
-// Scaffolding: every Users operation answers 501 until issue #3 implements it.
 extension GatehouseService {
     /// GET /api/v2/users/me
     func usersGetMe(_ input: Operations.UsersGetMe.Input) async throws -> Operations.UsersGetMe.Output {
-        throw GatehouseError(.notImplemented, "GET /api/v2/users/me is not implemented yet.")
+        .ok(.init(body: .json(try await currentUser())))
     }
 
     /// PATCH /api/v2/users/me
     func usersUpdateMe(_ input: Operations.UsersUpdateMe.Input) async throws -> Operations.UsersUpdateMe.Output {
-        throw GatehouseError(.notImplemented, "PATCH /api/v2/users/me is not implemented yet.")
+        let identity = try currentIdentity()
+        guard case .json(let body) = input.body else { throw GatehouseError.invalidRequest("Send a JSON body.") }
+        guard let rawName = body.fullName else {
+            return .ok(.init(body: .json(try await currentUser())))
+        }
+        let fullName = try AuthValidation.name(rawName, field: "full_name")
+        guard let user = try await auth.accounts.updateFullName(userID: identity.userID, tenantID: identity.tenantID, fullName: fullName) else {
+            throw GatehouseError.unauthorized
+        }
+        return .ok(.init(body: .json(Self.userSchema(user))))
     }
 }

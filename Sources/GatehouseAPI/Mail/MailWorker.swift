@@ -1,0 +1,66 @@
+import Foundation
+import GatehouseStore
+import Logging
+import ServiceLifecycle
+
+/// Drains the mail outbox: claims due mails (leased, so replicas never send one twice at the
+/// same time), hands each to the transport, marks it sent, or schedules a retry with
+/// exponential backoff (30 s doubling, capped at 1 h; gives up after `maxAttempts`). A mail
+/// committed before a crash is simply still due when a worker runs again.
+struct MailWorker: Service {
+    let outbox: any MailOutboxRepository
+    let transport: any MailTransport
+    let from: String
+    let pollInterval: Duration
+    let logger: Logger
+    var batchSize = 20
+    var leaseSeconds = 300
+    var maxAttempts = 10
+
+    func run() async throws {
+        do {
+            try await cancelWhenGracefulShutdown {
+                while !Task.isCancelled {
+                    _ = await drainOnce()
+                    try await Task.sleep(for: pollInterval)
+                }
+            }
+        } catch is CancellationError {
+            // Shutdown: leased mails become due again when their lease ends.
+        }
+    }
+
+    /// Sends what is due now; returns how many mails were sent.
+    @discardableResult
+    func drainOnce() async -> Int {
+        var sent = 0
+        while true {
+            let batch: [ClaimedMail]
+            do {
+                batch = try await outbox.claim(limit: batchSize, leaseSeconds: leaseSeconds)
+            } catch {
+                logger.warning("mail outbox: claim failed", metadata: ["error": "\(error)"])
+                return sent
+            }
+            if batch.isEmpty { return sent }
+            for mail in batch {
+                let message = MailMessage(id: mail.id, from: from, to: mail.to, subject: mail.subject,
+                                          bodyText: mail.bodyText, date: Date())
+                do {
+                    try await transport.send(message)
+                    try await outbox.markSent(id: mail.id)
+                    sent += 1
+                } catch {
+                    let giveUp = mail.attempts >= maxAttempts
+                    let delay = min(3600.0, 30.0 * pow(2.0, Double(max(0, mail.attempts - 1))))
+                    logger.warning("mail: send failed", metadata: [
+                        "mail_id": .string(mail.id.uuidString.lowercased()), "attempts": "\(mail.attempts)",
+                        "giving_up": "\(giveUp)", "error": "\(error)"])
+                    try? await outbox.markFailed(id: mail.id, error: "\(error)",
+                                                 retryAt: giveUp ? .distantFuture : Date().addingTimeInterval(delay))
+                }
+            }
+            if batch.count < batchSize { return sent }
+        }
+    }
+}

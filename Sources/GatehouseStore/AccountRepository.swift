@@ -1,0 +1,54 @@
+import Foundation
+import GatehouseCore
+import Postgres
+
+/// Users, auth sessions, refresh tokens and one-time tokens.
+public protocol AccountRepository: Sendable {
+    /// Creates tenant, `free` subscription, settings, owner, first session and the verification
+    /// token + mail in one transaction. Throws `AccountError.emailTaken`.
+    func signUp(tenantID: UUID, tenantName: String, email: String, fullName: String, passwordHash: String,
+                session: NewSession, verification: (tokenHash: Data, mail: OutgoingMail)) async throws -> (UserRecord, sessionID: UUID)
+
+    /// The account behind an email (any tenant), for login and mails.
+    func findLogin(email: String) async throws -> (userID: UUID, tenantID: UUID, passwordHash: String?)?
+
+    func user(id: UUID, tenantID: UUID) async throws -> UserRecord?
+
+    /// Opens a session for a user.
+    func openSession(userID: UUID, tenantID: UUID, session: NewSession) async throws -> UUID
+
+    func updatePasswordHash(userID: UUID, tenantID: UUID, hash: String) async throws
+
+    /// Sets a password only if the user has none; false if they already had one.
+    func setInitialPassword(userID: UUID, tenantID: UUID, hash: String) async throws -> Bool
+
+    func updateFullName(userID: UUID, tenantID: UUID, fullName: String) async throws -> UserRecord?
+
+    /// Rotates a refresh token (see `RefreshOutcome`). `successorHash` is the hash of the
+    /// successor derived from the presented token.
+    func refresh(tokenHash: Data, successorHash: Data, successorExpiresAt: Date, grace: TimeInterval) async throws -> RefreshOutcome
+
+    /// The role of the session's user when the session is live, else nil.
+    func liveSessionRole(sessionID: UUID, userID: UUID, tenantID: UUID) async throws -> Role?
+
+    /// Ends one session. Returns whether it was live.
+    @discardableResult
+    func revokeSession(sessionID: UUID, tenantID: UUID, reason: String) async throws -> Bool
+
+    /// Ends all of a user's sessions; returns how many.
+    @discardableResult
+    func revokeAllSessions(userID: UUID, tenantID: UUID, reason: String) async throws -> Int
+
+    /// The session a refresh token belongs to (any state), if known.
+    func sessionOfRefreshToken(tokenHash: Data, tenantID: UUID) async throws -> UUID?
+
+    /// Stores a one-time token for a user and queues its mail, in one transaction.
+    func issueOneTimeToken(userID: UUID, tenantID: UUID, purpose: OneTimeTokenPurpose, tokenHash: Data, mail: OutgoingMail) async throws
+
+    /// Consumes a one-time token of `purpose` and, in the same transaction, runs `action`
+    /// (tenant scope, the token's user).
+    func consumeOneTimeToken<Value: Sendable>(
+        tokenHash: Data, purpose: OneTimeTokenPurpose,
+        _ action: @Sendable (PostgresSession, _ tenantID: UUID, _ userID: UUID) async throws -> Value
+    ) async throws -> OneTimeTokenOutcome<Value>
+}

@@ -1,0 +1,48 @@
+import Foundation
+import GatehouseStore
+import GatehouseTestSupport
+@testable import GatehouseAPI
+import Postgres
+import Testing
+
+@Suite("Mail outbox and transports")
+struct MailOutboxTests {
+    @Test func aMailCommittedToTheOutboxIsDeliveredLaterByTheWorker() async throws {
+        let database = Database(pool: try await TestDatabase.appPool(maxConnections: 1))
+        defer { Task { await database.pool.shutdown() } }
+        let tenant = try await TestTenant.create(in: database)
+        let address = TestUsers.uniqueEmail("outbox")
+        // As if the server had crashed right after the commit: nothing but the row exists.
+        try await database.withTenant(tenant) { db in
+            try await PostgresMailOutboxRepository.enqueue(db, tenantID: tenant, mail: OutgoingMail(
+                to: address, subject: "Queued before a crash", bodyText: "Hello.\n.\nA line with a dot."))
+        }
+        try await TestApp.run { _ in
+            let mail = try await TestMail.waitFor(to: address, subject: "Queued before a crash")
+            #expect(mail.contains("Content-Type: text/plain; charset=utf-8\r\n"))
+            #expect(mail.hasSuffix("Hello.\r\n.\r\nA line with a dot.\r\n"))
+        }
+        let sent = try await database.withTenant(tenant) { db in
+            try await db.query("SELECT sent_at IS NOT NULL AS sent, attempts FROM mail_outbox").first!
+        }
+        #expect(try sent.decode("sent", as: Bool.self))
+        #expect(try sent.decode("attempts", as: Int.self) >= 1)
+    }
+
+    @Test func headersCannotBeInjected() {
+        let message = MailMessage(id: UUID(), from: "Gatehouse <no-reply@example.com>", to: "a@example.com\r\nBcc: evil@example.com",
+                                  subject: "Hi\nX-Evil: 1", bodyText: "body", date: Date())
+        #expect(!message.rfc5322.contains("\r\nBcc:"))
+        #expect(!message.rfc5322.contains("\r\nX-Evil:"))
+        #expect(message.fromAddress == "no-reply@example.com")
+        #expect(SMTPMailTransport.clean("a@b>\r\nRCPT TO:<c@d") == "a@bRCPT TO:c@d")
+    }
+
+    @Test func transportsAreParsedFromConfiguration() throws {
+        #expect(try MailTransportKind("log") == .log)
+        #expect(try MailTransportKind("file:/var/mail/out") == .file(directory: "/var/mail/out"))
+        #expect(try MailTransportKind("smtp://mail.example.com:2525") == .smtp(host: "mail.example.com", port: 2525))
+        #expect(try MailTransportKind("smtp://relay") == .smtp(host: "relay", port: 25))
+        #expect(throws: (any Error).self) { try MailTransportKind("pigeon") }
+    }
+}
