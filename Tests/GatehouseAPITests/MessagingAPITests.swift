@@ -458,3 +458,83 @@ struct MessageApprovalTests {
         }
     }
 }
+
+/// The channel used with user tokens (no API key): the plan's caps still hold.
+@Suite("Messaging with user tokens: plan caps, tenant numbers, costs")
+struct UserMessagingTests {
+    @Test func planMaxSessionsHoldsUnderTwentyParallelUserCreates() async throws {
+        let database = try await AdminFixtures.database()
+        defer { Task { await database.pool.shutdown() } }
+        try await TestApp.run { client in
+            let owner = try await TestUsers.signUp(client)
+            try await AdminFixtures.setPlan("starter", tenantID: owner.tenantID, database: database)   // 2 sessions
+            let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                for index in 0..<20 {
+                    group.addTask {
+                        try await client.requestJSON(.post, "/api/v2/sessions", headers: owner.authorization,
+                                                     body: ["name": "parallel \(index)"]).status
+                    }
+                }
+                return try await group.reduce(into: [Int]()) { $0.append($1) }
+            }
+            #expect(statuses.filter { $0 == 201 }.count == 2, "\(statuses)")
+            #expect(statuses.filter { $0 == 402 }.count == 18, "\(statuses)")
+            #expect(try await MessagingAPITests.liveSessions(database, owner.tenantID) == 2)
+            let refused = try await client.requestJSON(.post, "/api/v2/sessions", headers: owner.authorization, body: ["name": "one more"])
+            #expect(refused.error == "plan_limit_exceeded")
+        }
+    }
+
+    @Test func userSendsRespectTenantNumbersAndThePlanMonth() async throws {
+        let database = try await AdminFixtures.database()
+        defer { Task { await database.pool.shutdown() } }
+        try await TestApp.run { client in
+            let owner = try await TestUsers.signUp(client)
+            let member = try await TestUsers.addUser(role: .member, tenantID: owner.tenantID)
+            var response = try await client.requestJSON(.post, "/api/v2/sessions", headers: owner.authorization, body: ["name": "s"])
+            #expect(response.status == 201, "\(response.text)")
+            let session = try #require(response.object["id"] as? String)
+            // Members hold messages:send but not sessions:manage.
+            response = try await client.requestJSON(.post, "/api/v2/sessions", headers: member.authorization, body: ["name": "m"])
+            #expect(response.status == 403)
+
+            func send(_ to: String) async throws -> TestJSONResponse {
+                try await client.requestJSON(.post, "/api/v2/messages", headers: member.authorization,
+                                             body: ["session_id": session, "to": to, "text": "hi"])
+            }
+            response = try await send("+15550000002")
+            #expect(response.status == 202, "\(response.text)")
+            #expect(response.object["cost"] as? String == "0.010000")
+            #expect(response.object["status"] as? String == "sent")
+
+            _ = try await client.requestJSON(.patch, "/api/v2/tenant/settings", headers: owner.authorization,
+                                             body: ["allowed_numbers": ["+15550000001"]])
+            response = try await send("+15550000002")
+            #expect(response.status == 403)
+            #expect(response.error == "number_not_allowed")
+            response = try await send("+15550000001")
+            #expect(response.status == 202)
+
+            // The free plan's 100 messages a month: 2 sent, 97 more fill it.
+            try await database.withTenant(owner.tenantID) { db in
+                try await db.execute("""
+                    INSERT INTO messages (tenant_id, session_id, direction, peer_number, text, status)
+                    SELECT \(owner.tenantID), \(UUID(uuidString: session)!), 'outbound', '+15550000001', 'filler', 'sent'
+                      FROM generate_series(1, 97)
+                    """)
+            }
+            response = try await send("+15550000001")
+            #expect(response.status == 202)
+            response = try await send("+15550000001")
+            #expect(response.status == 402)
+            #expect(response.error == "plan_limit_exceeded")
+            // Inbound messages do not count against the monthly send limit, and are still recorded.
+            response = try await client.requestJSON(.post, "/api/v2/sessions/\(session)/inbound", headers: owner.authorization,
+                                                    body: ["from": "+15550000001", "text": "reply"])
+            #expect(response.status == 202)
+            response = try await client.requestJSON(.get, "/api/v2/sessions/\(session)", headers: member.authorization)
+            #expect(response.object["messages_sent"] as? Int == 3)
+            #expect(response.object["messages_received"] as? Int == 1)
+        }
+    }
+}
