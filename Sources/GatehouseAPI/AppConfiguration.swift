@@ -41,8 +41,19 @@ public struct AppConfiguration: Sendable {
     public var authThrottleWindowSeconds: Int
     /// How often the mail worker looks for due mails.
     public var mailPollInterval: Duration
-    /// The clock of token minting and verification (tests move it).
+    /// The server's clock: token minting and verification, rate windows, spend periods, usage days (tests move it).
     public var clock: @Sendable () -> Date
+    /// Price per key-authenticated call by endpoint (`METHOD /api/v2/route/{template}`);
+    /// unlisted endpoints cost 0. `ROUTE_PRICES` (`METHOD /route/template=amount;…`).
+    public var routePrices: [String: Decimal] = AppConfiguration.defaultRoutePrices
+    /// How often the usage log queue is written (`USAGE_FLUSH_INTERVAL_MS`).
+    public var usageFlushInterval: Duration = .seconds(1)
+    /// Most usage records held in memory while the database is slow or away
+    /// (`USAGE_QUEUE_CAPACITY`); beyond it new records are dropped, logged and counted.
+    public var usageQueueCapacity: Int = 100_000
+
+    /// `POST /api/v2/messages` costs 0.010000; everything else is free.
+    public static let defaultRoutePrices: [String: Decimal] = ["POST /api/v2/messages": Decimal(string: "0.01")!]
 
     public init(
         host: String = "127.0.0.1",
@@ -166,5 +177,32 @@ public struct AppConfiguration: Sendable {
             authThrottlePerEmail: try integer("AUTH_THROTTLE_PER_EMAIL", 10, 0...1_000_000),
             authThrottleWindowSeconds: try integer("AUTH_THROTTLE_WINDOW_SECONDS", 900, 1...86_400)
         )
+        if let text = environment["ROUTE_PRICES"], !text.isEmpty {
+            self.routePrices = try Self.parseRoutePrices(text)
+        }
+        usageFlushInterval = .milliseconds(try integer("USAGE_FLUSH_INTERVAL_MS", 1000, 10...600_000))
+        usageQueueCapacity = try integer("USAGE_QUEUE_CAPACITY", 100_000, 100...10_000_000)
+    }
+
+    /// `POST /api/v2/messages=0.010000;GET /api/v2/x=0.5`: `;`-separated `METHOD /route/template=amount`,
+    /// amounts with at most 6 places, not negative. Replaces the defaults entirely.
+    static func parseRoutePrices(_ text: String) throws -> [String: Decimal] {
+        var prices: [String: Decimal] = [:]
+        for part in text.split(separator: ";") {
+            let entry = part.trimmingCharacters(in: .whitespaces)
+            guard !entry.isEmpty else { continue }
+            guard let equals = entry.lastIndex(of: "=") else {
+                throw ConfigurationError(description: "ROUTE_PRICES: '\(entry)' is not METHOD /route/template=amount")
+            }
+            let endpoint = entry[..<equals].trimmingCharacters(in: .whitespaces)
+            let amount = entry[entry.index(after: equals)...].trimmingCharacters(in: .whitespaces)
+            guard endpoint.wholeMatch(of: /[A-Z]+ \/\S*/) != nil,
+                  amount.wholeMatch(of: /[0-9]{1,14}(\.[0-9]{1,6})?/) != nil,
+                  let decimal = Decimal(string: amount, locale: Locale(identifier: "en_US_POSIX")) else {
+                throw ConfigurationError(description: "ROUTE_PRICES: '\(entry)' is not METHOD /route/template=amount (at most 6 decimal places)")
+            }
+            prices[endpoint] = decimal
+        }
+        return prices
     }
 }

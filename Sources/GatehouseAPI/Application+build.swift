@@ -31,8 +31,17 @@ public func buildApplication(
     let migrations = try Migrator.load(directory: configuration.migrationsDirectory)
     let registry = PrometheusCollectorRegistry()
 
+    let usageRecorder = UsageRecorder(
+        repository: PostgresUsageLogRepository(database: database),
+        capacity: configuration.usageQueueCapacity,
+        interval: configuration.usageFlushInterval,
+        registry: registry,
+        logger: logger
+    )
+
     let router = Router(context: AppRequestContext.self)
     router.middlewares.add(RequestScopeMiddleware())
+    router.middlewares.add(UsageLogMiddleware(recorder: usageRecorder))
     router.middlewares.add(HTTPMetricsMiddleware(registry: registry))
     router.middlewares.add(ProblemMiddleware())
     router.middlewares.add(BodyLimitMiddleware(maxBytes: configuration.maxBodyBytes))
@@ -62,9 +71,21 @@ public func buildApplication(
 
     let keyFormat = KeyFormat(prefix: configuration.keyPrefix)
     let keyHasher = KeyHasher(pepper: configuration.keyPepper)
+    let keyServices = KeyServices(
+        format: keyFormat,
+        hasher: keyHasher,
+        hotPath: PostgresAPIKeyHotPath(database: database),
+        repository: PostgresAPIKeyRepository(database: database),
+        usage: PostgresUsageLogRepository(database: database),
+        recorder: usageRecorder,
+        routePrices: configuration.routePrices,
+        clock: configuration.clock
+    )
     let authenticators = Authenticators(
         bearer: JWTBearerVerifier(tokens: authContext.tokens, accounts: accounts),
-        apiKey: nil,
+        apiKey: APIKeyAuthenticator(
+            hotPath: keyServices.hotPath, hasher: keyHasher,
+            routePrices: configuration.routePrices, clock: configuration.clock),
         master: MasterKeyAuthenticator(database: database, hasher: keyHasher)
     )
     let auth = AuthMiddleware(
@@ -76,19 +97,21 @@ public func buildApplication(
     let service = GatehouseService(
         database: database, migrations: migrations, registry: registry, logger: logger,
         auth: authContext,
-        keyFormat: keyFormat, keyHasher: keyHasher,
+        keys: keyServices,
         managedKeys: PostgresManagedKeyRepository(database: database),
         messaging: PostgresMessagingRepository(database: database),
         tenantSettings: PostgresTenantSettingsRepository(database: database),
-        messagePrice: Money(string: "0.010000")!
+        messagePrice: Money(exactly: configuration.routePrices["POST /api/v2/messages"] ?? 0) ?? .zero
     )
-    try service.registerHandlers(on: router, serverURL: URL(string: "/")!, middlewares: [auth])
+    try service.registerHandlers(on: router, serverURL: URL(string: "/")!, middlewares: [EmptyBodyMiddleware(maxBytes: configuration.maxBodyBytes), auth])
 
     var app = Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "gatehouse"),
         logger: logger
     )
-    app.addServices(pool, mailWorker)
+    // Shutdown runs in reverse: the server stops first, then the mail worker, then the
+    // recorder drains the usage queue, then the pool closes.
+    app.addServices(pool, usageRecorder, mailWorker)
     return app
 }

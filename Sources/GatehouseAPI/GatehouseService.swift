@@ -14,9 +14,8 @@ struct GatehouseService: APIProtocol {
     let logger: Logger
     /// Accounts, passwords, tokens and throttling (Auth and Users handlers).
     let auth: AuthContext
-    /// Key generation and hashing (`KEY_PREFIX`, `KEY_PEPPER`).
-    let keyFormat: KeyFormat
-    let keyHasher: KeyHasher
+    /// API keys, their hot path, usage log and clock (issue 4).
+    let keys: KeyServices
     /// Operator view of keys across tenants (`/admin`).
     let managedKeys: any ManagedKeyRepository
     /// Sessions and messages of the simulated channel.

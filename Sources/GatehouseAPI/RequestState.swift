@@ -10,6 +10,7 @@ public final class RequestState: Sendable {
         var principal: Principal?
         var headers: [(String, String)] = []
         var operationID: String?
+        var keyUsage: KeyUsageNote?
     }
 
     private let values = Mutex(Values())
@@ -24,6 +25,20 @@ public final class RequestState: Sendable {
     public var operationID: String? {
         get { values.withLock { $0.operationID } }
         set { values.withLock { $0.operationID = newValue } }
+    }
+
+    /// The API key this request is charged to, once the hot path found it (admitted or refused
+    /// by a limit): the usage log records the request against it when the response is done.
+    public var keyUsage: KeyUsageNote? {
+        get { values.withLock { $0.keyUsage } }
+        set { values.withLock { $0.keyUsage = newValue } }
+    }
+
+    /// Lets a handler add what it learned (model, tokens) to the pending usage record.
+    public func updateKeyUsage(_ change: (inout KeyUsageNote) -> Void) {
+        values.withLock { values in
+            if values.keyUsage != nil { change(&values.keyUsage!) }
+        }
     }
 
     /// Adds (or replaces) a header for the final response.

@@ -47,10 +47,10 @@ extension GatehouseService {
         let maxSessions = try Self.checkCount(body.maxSessions, field: "max_sessions", minimum: 1)
         let metadata = try body.metadata.map(Self.metadataJSON) ?? "{}"
         let isAdmin = body.isAdmin ?? false
-        let raw = keyFormat.generate(.live)
+        let raw = keys.format.generate(.live)
         let key = try await managedKeys.create(ManagedKeyDraft(
             tenantID: tenantID, newTenantName: name, name: name,
-            keyHash: keyHasher.hash(raw), keyPrefix: KeyFormat.displayPrefix(of: raw),
+            keyHash: keys.hasher.hash(raw), keyPrefix: KeyFormat.displayPrefix(of: raw),
             type: body._type.rawValue, scopes: Self.managedScopes(isAdmin: isAdmin), isAdmin: isAdmin,
             trialDays: nil, allowedNumbers: [],
             rateLimitGeneral: general ?? PostgresManagedKeyRepository.PaidDefaults.rateLimitGeneral,
@@ -75,10 +75,10 @@ extension GatehouseService {
         try PhoneNumberRule.checkList(body.allowedNumbers, field: "allowed_numbers")
         let messages = try Self.checkCount(body.rateLimitMessages, field: "rate_limit_messages", minimum: 0)
         let maxSessions = try Self.checkCount(body.maxSessions, field: "max_sessions", minimum: 1)
-        let raw = keyFormat.generate(.live)
+        let raw = keys.format.generate(.live)
         let key = try await managedKeys.create(ManagedKeyDraft(
             tenantID: nil, newTenantName: name, name: "Trial: " + name,
-            keyHash: keyHasher.hash(raw), keyPrefix: KeyFormat.displayPrefix(of: raw),
+            keyHash: keys.hasher.hash(raw), keyPrefix: KeyFormat.displayPrefix(of: raw),
             type: "standard", scopes: Self.managedScopes(isAdmin: false), isAdmin: false,
             trialDays: body.trialDays, allowedNumbers: body.allowedNumbers,
             rateLimitGeneral: TrialDefaults.rateLimitGeneral,
@@ -96,14 +96,14 @@ extension GatehouseService {
 
     /// GET /api/v2/admin/api-keys/{id}
     func adminKeysGet(_ input: Operations.AdminKeysGet.Input) async throws -> Operations.AdminKeysGet.Output {
-        let id = try Self.keyID(input.path.id)
+        let id = try Self.adminKeyID(input.path.id)
         guard let key = try await managedKeys.key(id: id) else { throw GatehouseError.notFound("API key") }
         return .ok(.init(body: .json(try Self.adminKey(key))))
     }
 
     /// PUT /api/v2/admin/api-keys/{id}
     func adminKeysUpdate(_ input: Operations.AdminKeysUpdate.Input) async throws -> Operations.AdminKeysUpdate.Output {
-        let id = try Self.keyID(input.path.id)
+        let id = try Self.adminKeyID(input.path.id)
         guard case .json(let body) = input.body else { throw GatehouseError.invalidRequest("Send a JSON body.") }
         let changes = ManagedKeyChanges(
             name: try body.name.map(Self.checkName),
@@ -118,7 +118,7 @@ extension GatehouseService {
 
     /// DELETE /api/v2/admin/api-keys/{id}
     func adminKeysDelete(_ input: Operations.AdminKeysDelete.Input) async throws -> Operations.AdminKeysDelete.Output {
-        let id = try Self.keyID(input.path.id)
+        let id = try Self.adminKeyID(input.path.id)
         guard try await managedKeys.delete(id: id) else { throw GatehouseError.notFound("API key") }
         requestLogger.info("admin deleted a key permanently", metadata: ["api_key_id": .string(id.uuidString.lowercased())])
         return .noContent(.init())
@@ -127,7 +127,7 @@ extension GatehouseService {
     /// PUT /api/v2/admin/api-keys/{id}/rate-limits
     func adminKeysUpdateRateLimits(_ input: Operations.AdminKeysUpdateRateLimits.Input) async throws
         -> Operations.AdminKeysUpdateRateLimits.Output {
-        let id = try Self.keyID(input.path.id)
+        let id = try Self.adminKeyID(input.path.id)
         guard case .json(let body) = input.body else { throw GatehouseError.invalidRequest("Send a JSON body.") }
         let changes = ManagedKeyChanges(
             rateLimitGeneral: try Self.checkCount(body.general, field: "general", minimum: 0),
@@ -139,21 +139,21 @@ extension GatehouseService {
 
     /// POST /api/v2/admin/api-keys/{id}/deactivate
     func adminKeysDeactivate(_ input: Operations.AdminKeysDeactivate.Input) async throws -> Operations.AdminKeysDeactivate.Output {
-        let id = try Self.keyID(input.path.id)
+        let id = try Self.adminKeyID(input.path.id)
         guard let key = try await managedKeys.setActive(id: id, false) else { throw GatehouseError.notFound("API key") }
         return .ok(.init(body: .json(try Self.adminKey(key))))
     }
 
     /// POST /api/v2/admin/api-keys/{id}/activate
     func adminKeysActivate(_ input: Operations.AdminKeysActivate.Input) async throws -> Operations.AdminKeysActivate.Output {
-        let id = try Self.keyID(input.path.id)
+        let id = try Self.adminKeyID(input.path.id)
         guard let key = try await managedKeys.setActive(id: id, true) else { throw GatehouseError.notFound("API key") }
         return .ok(.init(body: .json(try Self.adminKey(key))))
     }
 
     /// POST /api/v2/admin/api-keys/{id}/extend-trial
     func adminKeysExtendTrial(_ input: Operations.AdminKeysExtendTrial.Input) async throws -> Operations.AdminKeysExtendTrial.Output {
-        let id = try Self.keyID(input.path.id)
+        let id = try Self.adminKeyID(input.path.id)
         guard case .json(let body) = input.body else { throw GatehouseError.invalidRequest("Send a JSON body.") }
         guard (1...365).contains(body.days) else { throw GatehouseError.validation("days", "must be 1 to 365") }
         guard let key = try await managedKeys.extendTrial(id: id, days: body.days) else { throw GatehouseError.notFound("API key") }
@@ -162,7 +162,7 @@ extension GatehouseService {
 
     /// POST /api/v2/admin/api-keys/{id}/convert-to-paid
     func adminKeysConvertToPaid(_ input: Operations.AdminKeysConvertToPaid.Input) async throws -> Operations.AdminKeysConvertToPaid.Output {
-        let id = try Self.keyID(input.path.id)
+        let id = try Self.adminKeyID(input.path.id)
         guard case .json(let body) = input.body else { throw GatehouseError.invalidRequest("Send a JSON body.") }
         let conversion = ManagedKeyConversion(
             type: body._type.rawValue,
@@ -199,7 +199,7 @@ extension GatehouseService {
 
     /// GET /api/v2/admin/api-keys/{id}/usage
     func adminKeyUsage(_ input: Operations.AdminKeyUsage.Input) async throws -> Operations.AdminKeyUsage.Output {
-        let id = try Self.keyID(input.path.id)
+        let id = try Self.adminKeyID(input.path.id)
         guard let usage = try await managedKeys.sessionUsage(id: id) else { throw GatehouseError.notFound("API key") }
         return .ok(.init(body: .json(.init(
             apiKey: .init(id: usage.key.id.uuidString.lowercased(), name: usage.key.name, _type: Self.keyType(usage.key)),
@@ -216,7 +216,7 @@ extension GatehouseService {
         return scopes.sorted().map(\.rawValue)
     }
 
-    static func keyID(_ text: String) throws -> UUID {
+    static func adminKeyID(_ text: String) throws -> UUID {
         // An id that is not a UUID names no key.
         guard let id = UUID(uuidString: text) else { throw GatehouseError.notFound("API key") }
         return id

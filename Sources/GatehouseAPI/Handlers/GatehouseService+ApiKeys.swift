@@ -1,49 +1,353 @@
+import Foundation
+import GatehouseAuth
 import GatehouseCore
+import GatehouseStore
 
-// Scaffolding: every ApiKeys operation answers 501 until issue #4 implements it.
+/// Tenant self-service API keys (`account:manage`, declared in openapi.yaml), their usage, and
+/// `POST /keys/verify`. Only the tenant's own self-service keys are reachable here; operator
+/// managed keys and other tenants' keys are 404.
 extension GatehouseService {
+    static let rawKeyWarning = "Save this key now: it will not be shown again."
+    static let defaultVerifyEndpoint = "POST /api/v2/keys/verify"
+
     /// GET /api/v2/api-keys
     func apiKeysList(_ input: Operations.ApiKeysList.Input) async throws -> Operations.ApiKeysList.Output {
-        throw GatehouseError(.notImplemented, "GET /api/v2/api-keys is not implemented yet.")
+        let caller = try Caller.current()
+        let limit = try Self.pageLimit(input.query.limit)
+        var after: String?
+        if let cursor = input.query.cursor {
+            guard let text = Self.decodeKeyCursor(cursor) else {
+                throw GatehouseError.validation("cursor", "is not a cursor from this list")
+            }
+            after = text
+        }
+        let rows = try await keys.repository.list(
+            tenantID: caller.tenantID, includeRevoked: input.query.includeRevoked ?? false,
+            limit: limit + 1, after: after, now: keys.clock())
+        let page = Array(rows.prefix(limit))
+        let next = rows.count > limit ? page.last.map { Self.encodeKeyCursor($0.cursor) } : nil
+        return .ok(.init(body: .json(.init(items: page.map(Self.apiKey), nextCursor: next))))
     }
 
     /// POST /api/v2/api-keys
     func apiKeysCreate(_ input: Operations.ApiKeysCreate.Input) async throws -> Operations.ApiKeysCreate.Output {
-        throw GatehouseError(.notImplemented, "POST /api/v2/api-keys is not implemented yet.")
+        let caller = try Caller.current()
+        guard case .json(let body) = input.body else { throw GatehouseError.invalidRequest("Send a JSON body.") }
+        let name = try Self.validName(body.name)
+        let scopes = try caller.grantable(body.scopes.map(\.rawValue))
+        if let days = body.expiresInDays, !(1...3650).contains(days) {
+            throw GatehouseError.validation("expires_in_days", "must be between 1 and 3650")
+        }
+        let rpm = try Self.validRateLimit(body.rateLimitRpm ?? 60)
+        let spendLimit = try body.spendLimit.map { try Self.validSpendLimit($0) }
+        let now = keys.clock()
+        let raw = keys.format.generate(.live)
+        let record = try await keys.repository.create(
+            tenantID: caller.tenantID,
+            NewAPIKey(
+                name: name, hash: keys.hasher.hash(raw), keyPrefix: KeyFormat.displayPrefix(of: raw), scopes: scopes,
+                expiresAt: body.expiresInDays.map { now.addingTimeInterval(Double($0) * 86_400) },
+                rateLimitRPM: rpm, spendLimit: spendLimit, spendPeriod: (body.spendPeriod ?? .month).rawValue,
+                createdByUserID: caller.userID),
+            now: now)
+        requestLogger.info("api key created", metadata: ["api_key_id": "\(record.id.uuidString.lowercased())"])
+        return .created(.init(body: .json(Self.created(record, raw: raw))))
     }
 
     /// GET /api/v2/api-keys/{id}
     func apiKeysGet(_ input: Operations.ApiKeysGet.Input) async throws -> Operations.ApiKeysGet.Output {
-        throw GatehouseError(.notImplemented, "GET /api/v2/api-keys/{id} is not implemented yet.")
+        let caller = try Caller.current()
+        let id = try Self.keyID(input.path.id)
+        guard let record = try await keys.repository.get(tenantID: caller.tenantID, id: id, now: keys.clock()) else {
+            throw GatehouseError.notFound("API key")
+        }
+        return .ok(.init(body: .json(Self.apiKey(record))))
     }
 
     /// PATCH /api/v2/api-keys/{id}
     func apiKeysUpdate(_ input: Operations.ApiKeysUpdate.Input) async throws -> Operations.ApiKeysUpdate.Output {
-        throw GatehouseError(.notImplemented, "PATCH /api/v2/api-keys/{id} is not implemented yet.")
+        let caller = try Caller.current()
+        let id = try Self.keyID(input.path.id)
+        guard case .json(let body) = input.body else { throw GatehouseError.invalidRequest("Send a JSON body.") }
+        var changes = APIKeyChanges()
+        if let name = body.name { changes.name = try Self.validName(name) }
+        if let scopes = body.scopes {
+            let unknown = scopes.filter { Scope(rawValue: $0) == nil }
+            guard unknown.isEmpty else {
+                throw GatehouseError.validation("scopes", "unknown scope: \(unknown.sorted().joined(separator: ", "))")
+            }
+            changes.scopes = try caller.grantable(scopes)
+        }
+        if let rpm = body.rateLimitRPM { changes.rateLimitRPM = try Self.validRateLimit(rpm) }
+        if body.spendLimitPresent {
+            changes.spendLimit = .some(try body.spendLimit.map { try Self.validSpendLimit($0) })
+        }
+        if let period = body.spendPeriod {
+            guard ["day", "week", "month", "forever"].contains(period) else {
+                throw GatehouseError.validation("spend_period", "must be one of day, week, month, forever")
+            }
+            changes.spendPeriod = period
+        }
+        guard let record = try await keys.repository.update(tenantID: caller.tenantID, id: id, changes, now: keys.clock()) else {
+            throw GatehouseError.notFound("API key")
+        }
+        return .ok(.init(body: .json(Self.apiKey(record))))
     }
 
     /// DELETE /api/v2/api-keys/{id}
     func apiKeysRevoke(_ input: Operations.ApiKeysRevoke.Input) async throws -> Operations.ApiKeysRevoke.Output {
-        throw GatehouseError(.notImplemented, "DELETE /api/v2/api-keys/{id} is not implemented yet.")
+        let caller = try Caller.current()
+        let id = try Self.keyID(input.path.id)
+        guard try await keys.repository.revoke(tenantID: caller.tenantID, id: id, now: keys.clock()) else {
+            throw GatehouseError.notFound("API key")
+        }
+        requestLogger.info("api key revoked", metadata: ["revoked_api_key_id": "\(id.uuidString.lowercased())"])
+        return .noContent(.init())
     }
 
     /// POST /api/v2/api-keys/{id}/rotate
     func apiKeysRotate(_ input: Operations.ApiKeysRotate.Input) async throws -> Operations.ApiKeysRotate.Output {
-        throw GatehouseError(.notImplemented, "POST /api/v2/api-keys/{id}/rotate is not implemented yet.")
+        let caller = try Caller.current()
+        let id = try Self.keyID(input.path.id)
+        var grace = 0
+        if case .json(let body)? = input.body { grace = body.graceSeconds ?? 0 }
+        guard (0...604_800).contains(grace) else {
+            throw GatehouseError.validation("grace_seconds", "must be between 0 and 604800")
+        }
+        let raw = keys.format.generate(.live)
+        let result = try await keys.repository.rotate(
+            tenantID: caller.tenantID, id: id, hash: keys.hasher.hash(raw), keyPrefix: KeyFormat.displayPrefix(of: raw),
+            graceSeconds: grace, now: keys.clock())
+        switch result {
+        case .notFound:
+            throw GatehouseError.notFound("API key")
+        case .revoked:
+            throw GatehouseError(.conflict, "A revoked key cannot be rotated.")
+        case .rotated(let record):
+            requestLogger.info("api key rotated", metadata: ["rotated_api_key_id": "\(id.uuidString.lowercased())", "grace_seconds": "\(grace)"])
+            return .ok(.init(body: .json(Self.created(record, raw: raw))))
+        }
     }
 
     /// GET /api/v2/api-keys/{id}/usage
     func apiKeysUsage(_ input: Operations.ApiKeysUsage.Input) async throws -> Operations.ApiKeysUsage.Output {
-        throw GatehouseError(.notImplemented, "GET /api/v2/api-keys/{id}/usage is not implemented yet.")
+        let caller = try Caller.current()
+        let id = try Self.keyID(input.path.id)
+        let now = keys.clock()
+        guard let record = try await keys.repository.get(tenantID: caller.tenantID, id: id, now: now) else {
+            throw GatehouseError.notFound("API key")
+        }
+        // The rollups are per UTC day: a window covers whole days, from the day it starts in.
+        let start: Date = switch input.query.since ?? .month {
+        case .day: now.addingTimeInterval(-86_400)
+        case .week: now.addingTimeInterval(-7 * 86_400)
+        case .month: now.addingTimeInterval(-30 * 86_400)
+        case .all: record.createdAt
+        }
+        let sinceDay = Self.startOfUTCDay(start)
+        // `all` is everything the key ever did, whatever the clock says about its creation.
+        let queryDay = input.query.since == .all ? Date(timeIntervalSince1970: 0) : sinceDay
+        let summary = try await keys.usage.summary(tenantID: caller.tenantID, keyID: id, sinceDay: queryDay)
+        let money = APIKeyAuthenticator.money
+        return .ok(.init(body: .json(.init(
+            since: sinceDay,
+            totalCalls: summary.totalCalls,
+            totalCost: money(summary.totalCost),
+            totalTokensIn: summary.totalTokensIn,
+            totalTokensOut: summary.totalTokensOut,
+            byEndpoint: summary.byEndpoint.map { .init(endpoint: $0.endpoint, count: $0.count, cost: money($0.cost)) },
+            byModel: summary.byModel.map {
+                .init(model: $0.model, count: $0.count, tokensIn: $0.tokensIn, tokensOut: $0.tokensOut, cost: money($0.cost))
+            },
+            byDay: summary.byDay.map { .init(day: $0.day, count: $0.count, cost: money($0.cost)) }
+        ))))
     }
 
     /// GET /api/v2/api-keys/{id}/recent
     func apiKeysRecent(_ input: Operations.ApiKeysRecent.Input) async throws -> Operations.ApiKeysRecent.Output {
-        throw GatehouseError(.notImplemented, "GET /api/v2/api-keys/{id}/recent is not implemented yet.")
+        let caller = try Caller.current()
+        let id = try Self.keyID(input.path.id)
+        let limit = try Self.pageLimit(input.query.limit)
+        guard try await keys.repository.get(tenantID: caller.tenantID, id: id, now: keys.clock()) != nil else {
+            throw GatehouseError.notFound("API key")
+        }
+        let calls = try await keys.usage.recent(tenantID: caller.tenantID, keyID: id, limit: limit)
+        return .ok(.init(body: .json(.init(items: calls.map {
+            .init(id: $0.id.uuidString.lowercased(), endpoint: $0.endpoint, statusCode: $0.statusCode,
+                  cost: APIKeyAuthenticator.money($0.cost), tokensIn: $0.tokensIn, tokensOut: $0.tokensOut,
+                  model: $0.model, durationMs: $0.durationMilliseconds, createdAt: $0.createdAt)
+        }))))
     }
 
     /// POST /api/v2/keys/verify
     func keysVerify(_ input: Operations.KeysVerify.Input) async throws -> Operations.KeysVerify.Output {
-        throw GatehouseError(.notImplemented, "POST /api/v2/keys/verify is not implemented yet.")
+        let caller = try Caller.current()
+        guard case .json(let body) = input.body else { throw GatehouseError.invalidRequest("Send a JSON body.") }
+        guard (1...256).contains(body.key.count) else { throw GatehouseError.validation("key", "must be 1 to 256 characters") }
+        let cost = body.cost?.amount ?? 0
+        guard cost >= 0 else { throw GatehouseError.validation("cost", "must not be negative") }
+        if let endpoint = body.endpoint, !(1...256).contains(endpoint.count) {
+            throw GatehouseError.validation("endpoint", "must be 1 to 256 characters")
+        }
+        if let model = body.model, !(1...128).contains(model.count) {
+            throw GatehouseError.validation("model", "must be 1 to 128 characters")
+        }
+        let tokensIn = body.tokensIn ?? 0
+        let tokensOut = body.tokensOut ?? 0
+        guard tokensIn >= 0, tokensIn <= Int(Int32.max) else { throw GatehouseError.validation("tokens_in", "must be between 0 and 2147483647") }
+        guard tokensOut >= 0, tokensOut <= Int(Int32.max) else { throw GatehouseError.validation("tokens_out", "must be between 0 and 2147483647") }
+
+        guard keys.format.kind(of: body.key) == .live else {
+            return .ok(.init(body: .json(.init(valid: false, code: .notFound, scopes: []))))
+        }
+        let now = keys.clock()
+        let endpoint = body.endpoint ?? Self.defaultVerifyEndpoint
+        let hit = try await keys.hotPath.hit(
+            hash: keys.hasher.hash(body.key), now: now, cost: cost, limitClass: nil, tenantID: caller.tenantID)
+        let code: Components.Schemas.VerifyCode = switch hit.outcome {
+        case .ok: .valid
+        case .notFound: .notFound
+        case .revoked: .revoked
+        case .inactive: .inactive
+        case .expired, .trialExpired: .expired
+        case .rateLimited: .rateLimited
+        case .spendLimitExceeded: .spendLimitExceeded
+        }
+        // Logged to the verified key's usage as a direct call would be.
+        let status: Int? = switch hit.outcome {
+        case .ok: 200
+        case .rateLimited: 429
+        case .spendLimitExceeded: 402
+        default: nil
+        }
+        if let status, let keyID = hit.keyID, let tenantID = hit.tenantID {
+            keys.recorder.record(UsageLogEntry(
+                tenantID: tenantID, keyID: keyID, endpoint: endpoint, statusCode: status, cost: hit.cost,
+                tokensIn: tokensIn, tokensOut: tokensOut, model: body.model, durationMilliseconds: 0, createdAt: now))
+        }
+        var response = Components.Schemas.VerifyResponse(
+            valid: hit.outcome == .ok, code: code,
+            keyId: hit.keyID?.uuidString.lowercased(), tenantId: hit.tenantID?.uuidString.lowercased(),
+            scopes: hit.scopes.compactMap(Components.Schemas.Scope.init(rawValue:)))
+        if hit.keyID != nil {
+            response.ratelimit = .init(limit: hit.rateLimit ?? 0, remaining: max(0, hit.rateRemaining ?? 0),
+                                       reset: hit.rateReset ?? now)
+            response.spend = .init(used: APIKeyAuthenticator.money(hit.spendUsed ?? 0),
+                                   limit: hit.spendLimit.map(APIKeyAuthenticator.money), reset: hit.spendReset)
+        }
+        return .ok(.init(body: .json(response)))
+    }
+}
+
+// MARK: - Helpers
+
+extension GatehouseService {
+    /// The authenticated tenant member calling a self-service key route.
+    struct Caller {
+        var tenantID: UUID
+        var scopes: Set<Scope>
+        /// The user behind the call: the JWT's user, or the creator of the calling key.
+        var userID: UUID?
+
+        static func current() throws -> Caller {
+            switch RequestScope.current?.principal {
+            case .user(let user)?:
+                return Caller(tenantID: user.tenantID, scopes: user.role.scopes, userID: user.userID)
+            case .apiKey(let key)?:
+                return Caller(tenantID: key.tenantID, scopes: key.scopes, userID: key.createdByUserID)
+            default:
+                throw GatehouseError.unauthorized
+            }
+        }
+
+        /// `requested` if every scope is known and held by the caller (a key never gets more than its creator).
+        func grantable(_ requested: [String]) throws -> [String] {
+            var result: [String] = []
+            for name in requested where !result.contains(name) {
+                guard let scope = Scope(rawValue: name) else {
+                    throw GatehouseError.validation("scopes", "unknown scope: \(name)")
+                }
+                guard scopes.contains(scope) else {
+                    throw GatehouseError.validation("scopes", "you cannot grant a scope you do not hold: \(name)")
+                }
+                result.append(name)
+            }
+            return result.sorted()
+        }
+    }
+
+    static func keyID(_ text: String) throws -> UUID {
+        // A malformed id cannot name any key: 404 like an unknown one.
+        guard let id = UUID(uuidString: text) else { throw GatehouseError.notFound("API key") }
+        return id
+    }
+
+    static func pageLimit(_ limit: Int?) throws -> Int {
+        guard let limit else { return 50 }
+        guard limit >= 1 else { throw GatehouseError.validation("limit", "must be at least 1") }
+        return min(limit, 200)
+    }
+
+    static func validName(_ name: String) throws -> String {
+        let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard (1...64).contains(trimmed.count) else { throw GatehouseError.validation("name", "must be 1 to 64 characters") }
+        return trimmed
+    }
+
+    static func validRateLimit(_ rpm: Int) throws -> Int {
+        guard (0...1_000_000).contains(rpm) else {
+            throw GatehouseError.validation("rate_limit_rpm", "must be between 0 (no cap) and 1000000")
+        }
+        return rpm
+    }
+
+    static func validSpendLimit(_ money: Money) throws -> Decimal {
+        guard money.amount >= 0 else { throw GatehouseError.validation("spend_limit", "must not be negative") }
+        return money.amount
+    }
+
+    /// Base64url (no padding) of the repository's keyset position.
+    static func encodeKeyCursor(_ position: String) -> String {
+        Data(position.utf8).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    static func decodeKeyCursor(_ cursor: String) -> String? {
+        var base64 = cursor.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while base64.count % 4 != 0 { base64.append("=") }
+        guard let data = Data(base64Encoded: base64), let text = String(data: data, encoding: .utf8),
+              text.wholeMatch(of: /[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?\+00\|[0-9a-f-]{36}/) != nil
+        else { return nil }
+        return text
+    }
+
+    static func startOfUTCDay(_ date: Date) -> Date {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        return calendar.startOfDay(for: date)
+    }
+
+    static func apiKey(_ record: APIKeyRecord) -> Components.Schemas.ApiKey {
+        .init(
+            id: record.id.uuidString.lowercased(), name: record.name, keyPrefix: record.keyPrefix,
+            _type: Components.Schemas.KeyType(rawValue: record.type) ?? .standard,
+            scopes: record.scopes.compactMap(Components.Schemas.Scope.init(rawValue:)),
+            isActive: record.isActive, expiresAt: record.expiresAt, createdAt: record.createdAt,
+            lastUsedAt: record.lastUsedAt, rateLimitRpm: record.rateLimitRPM,
+            spendLimit: record.spendLimit.map(APIKeyAuthenticator.money),
+            spendPeriod: Components.Schemas.SpendPeriod(rawValue: record.spendPeriod) ?? .month,
+            spendPeriodUsed: APIKeyAuthenticator.money(record.spendPeriodUsed),
+            spendPeriodStart: record.spendPeriodStart, revokedAt: record.revokedAt)
+    }
+
+    static func created(_ record: APIKeyRecord, raw: String) -> Components.Schemas.ApiKeyCreated {
+        let key = apiKey(record)
+        return .init(
+            id: key.id, name: key.name, keyPrefix: key.keyPrefix, _type: key._type, scopes: key.scopes,
+            isActive: key.isActive, expiresAt: key.expiresAt, createdAt: key.createdAt, lastUsedAt: key.lastUsedAt,
+            rateLimitRpm: key.rateLimitRpm, spendLimit: key.spendLimit, spendPeriod: key.spendPeriod,
+            spendPeriodUsed: key.spendPeriodUsed, spendPeriodStart: key.spendPeriodStart, revokedAt: key.revokedAt,
+            rawKey: raw, warning: rawKeyWarning)
     }
 }

@@ -1,0 +1,51 @@
+import Foundation
+import Postgres
+
+/// The one statement a key-authenticated request costs: finds the key by HMAC, checks it,
+/// applies the sliding windows and the spend cap atomically on its row (see
+/// `sql/migrations/0003_create_api_key_hot_path.sql`).
+public protocol APIKeyHotPath: Sendable {
+    func hit(hash: Data, now: Date, cost: Decimal, limitClass: APIKeyLimitClass?, tenantID: UUID?) async throws -> APIKeyHit
+}
+
+/// `platform_api_key_hit` as a single autocommit statement: no BEGIN/COMMIT round trips, and
+/// the function's transaction-local `synchronous_commit = off` covers exactly this statement.
+public struct PostgresAPIKeyHotPath: APIKeyHotPath {
+    let database: Database
+
+    public init(database: Database) {
+        self.database = database
+    }
+
+    public func hit(hash: Data, now: Date, cost: Decimal, limitClass: APIKeyLimitClass?, tenantID: UUID?) async throws -> APIKeyHit {
+        let rows = try await database.pool.withConnection { session in
+            try await session.query("""
+                SELECT * FROM platform_api_key_hit(\(hash), \(now), \(cost), \(limitClass?.rawValue), \(tenantID))
+                """)
+        }
+        guard let row = rows.first else { return APIKeyHit(outcome: .notFound) }
+        let outcomeText: String = try row.decode("outcome")
+        guard let outcome = APIKeyHit.Outcome(rawValue: outcomeText) else { return APIKeyHit(outcome: .notFound) }
+        return APIKeyHit(
+            outcome: outcome,
+            limitedBy: try row.decode("limited_by"),
+            retryAfterMilliseconds: try row.decode("retry_after_ms", as: Int?.self) ?? 0,
+            keyID: try row.decode("key_id"),
+            tenantID: try row.decode("tenant_id"),
+            scopes: try row.decode("scopes", as: [String]?.self) ?? [],
+            isTrial: try row.decode("is_trial", as: Bool?.self) ?? false,
+            allowedNumbers: try row.decode("allowed_numbers", as: [String]?.self) ?? [],
+            createdByUserID: try row.decode("created_by_user_id"),
+            rateLimit: try row.decode("rate_limit"),
+            rateRemaining: try row.decode("rate_remaining"),
+            rateReset: try row.decode("rate_reset"),
+            classLimit: try row.decode("class_limit"),
+            classRemaining: try row.decode("class_remaining"),
+            classReset: try row.decode("class_reset"),
+            spendUsed: try row.decode("spend_used"),
+            spendLimit: try row.decode("spend_limit"),
+            spendReset: try row.decode("spend_reset"),
+            cost: try row.decode("cost", as: Decimal?.self) ?? 0
+        )
+    }
+}
