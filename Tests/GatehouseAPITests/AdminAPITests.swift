@@ -53,6 +53,13 @@ struct AdminAPITests {
             // The master key works on /admin ...
             response = try await client.requestJSON(.get, Self.base, headers: TestMasterKey.headers(master))
             #expect(response.status == 200, "\(response.text)")
+            // A valid tenant key, even an admin one, is a tenant credential: 403.
+            let tenantKey = try await AdminFixtures.key(client, master: master, ["is_admin": true])
+            response = try await client.requestJSON(.get, Self.base, headers: tenantKey.headers)
+            #expect(response.status == 403)
+            #expect(response.error == "forbidden")
+            response = try await client.requestJSON(.post, Self.base, headers: tenantKey.headers, body: ["name": "x", "type": "standard"])
+            #expect(response.status == 403)
             // ... and is refused on tenant operations.
             response = try await client.requestJSON(.get, "/api/v2/tenant/settings", headers: TestMasterKey.headers(master))
             #expect(response.status == 403)

@@ -132,6 +132,20 @@ struct MessagingAPITests {
         }
     }
 
+    @Test func theMessagePriceComesFromRoutePrices() async throws {
+        let master = try await TestMasterKey.create()
+        var configuration = try await TestApp.configuration()
+        configuration.routePrices = ["POST /api/v2/messages": Decimal(string: "0.25")!]
+        try await TestApp.run(configuration) { client in
+            let key = try await AdminFixtures.key(client, master: master)
+            let session = try #require(try await Self.createSession(client, key).object["id"] as? String)
+            let response = try await Self.send(client, key, session: session, to: "+15551234567")
+            #expect(response.status == 202, "\(response.text)")
+            #expect(response.object["cost"] as? String == "0.250000")
+            #expect(response.headers[HTTPField.Name("X-Cost")!] == "0.250000")
+        }
+    }
+
     @Test func trialKeysSendOnlyToTheirNumbersAndExpire() async throws {
         let master = try await TestMasterKey.create()
         let database = try await AdminFixtures.database()
