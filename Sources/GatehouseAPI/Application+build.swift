@@ -1,5 +1,6 @@
 import Foundation
 import GatehouseAuth
+import GatehouseCore
 import GatehouseStore
 public import Hummingbird
 public import Logging
@@ -93,10 +94,16 @@ public func buildApplication(
         keyFormat: keyFormat
     )
 
-    let service = GatehouseService(database: database, migrations: migrations, registry: registry, logger: logger,
-                                   auth: authContext, keys: keyServices)
-    try service.registerHandlers(on: router, serverURL: URL(string: "/")!,
-                                 middlewares: [EmptyBodyMiddleware(maxBytes: configuration.maxBodyBytes), auth])
+    let service = GatehouseService(
+        database: database, migrations: migrations, registry: registry, logger: logger,
+        auth: authContext,
+        keys: keyServices,
+        managedKeys: PostgresManagedKeyRepository(database: database),
+        messaging: PostgresMessagingRepository(database: database),
+        tenantSettings: PostgresTenantSettingsRepository(database: database),
+        messagePrice: Money(exactly: configuration.routePrices["POST /api/v2/messages"] ?? 0) ?? .zero
+    )
+    try service.registerHandlers(on: router, serverURL: URL(string: "/")!, middlewares: [EmptyBodyMiddleware(maxBytes: configuration.maxBodyBytes), auth])
 
     var app = Application(
         router: router,
@@ -105,8 +112,8 @@ public func buildApplication(
     )
     let housekeeping = AuthHousekeeping(database: database, keep: TimeInterval(2 * configuration.authThrottleWindowSeconds),
                                         interval: .seconds(600), logger: logger)
-    // Shutdown runs in reverse: the server stops first, then the recorder drains the usage
-    // queue, then the pool closes.
-    app.addServices(pool, mailWorker, housekeeping, usageRecorder)
+    // Shutdown runs in reverse: the server stops first, then the mail worker, then the
+    // recorder drains the usage queue, then the pool closes.
+    app.addServices(pool, housekeeping, usageRecorder, mailWorker)
     return app
 }

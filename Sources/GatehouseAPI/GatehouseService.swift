@@ -1,3 +1,5 @@
+import GatehouseAuth
+import GatehouseCore
 import GatehouseStore
 import Logging
 import Postgres
@@ -14,6 +16,14 @@ struct GatehouseService: APIProtocol {
     let auth: AuthContext
     /// API keys, their hot path, usage log and clock (issue 4).
     let keys: KeyServices
+    /// Operator view of keys across tenants (`/admin`).
+    let managedKeys: any ManagedKeyRepository
+    /// Sessions and messages of the simulated channel.
+    let messaging: any MessagingRepository
+    /// Tenant settings and the consent ledger.
+    let tenantSettings: any TenantSettingsRepository
+    /// What one `POST /api/v2/messages` costs (recorded on the message).
+    let messagePrice: Money
 
     /// The logger of the current request (with its request id), else the service's.
     var requestLogger: Logger { RequestScope.current?.logger ?? logger }

@@ -1,0 +1,28 @@
+import Foundation
+import GatehouseCore
+
+/// Sessions and messages of the simulated channel, inside one tenant's scope. Every limit is
+/// decided in the transaction that writes, under a lock on the tenant's row, so parallel
+/// requests cannot overshoot a cap. Refusals are thrown as `GatehouseError`.
+public protocol MessagingRepository: Sendable {
+    /// Creates a `ready` session. `apiKeyID` is the creating key (its `max_sessions` applies:
+    /// 409 `max_sessions_reached`); the plan's `max_sessions` applies to every creator (402).
+    func createSession(tenantID: UUID, apiKeyID: UUID?, name: String, phoneNumber: String?) async throws -> MessagingSession
+    /// Live sessions, newest first; up to `limit` and whether more follow.
+    func listSessions(tenantID: UUID, limit: Int, after: KeysetPosition?) async throws
+        -> (items: [(session: MessagingSession, position: KeysetPosition)], hasMore: Bool)
+    /// A live session, or nil.
+    func session(tenantID: UUID, id: UUID) async throws -> MessagingSession?
+    /// Ends a live session; false when there is none.
+    func deleteSession(tenantID: UUID, id: UUID) async throws -> Bool
+    /// Records an inbound message on a live session; false when there is none.
+    func recordInbound(tenantID: UUID, sessionID: UUID, from: String, text: String) async throws -> Bool
+    /// Sends (or queues, under `require_approval`) a message: 404 unknown session,
+    /// 403 `number_not_allowed` (the key's trial list or the tenant's list), 402
+    /// `plan_limit_exceeded` past the plan's monthly messages.
+    func send(tenantID: UUID, apiKeyID: UUID?, sessionID: UUID, to: String, text: String, cost: Money) async throws
+        -> OutboundMessage
+    /// Marks a `pending_approval` message `sent`: nil for an unknown message, 409 when it is
+    /// not pending.
+    func approve(tenantID: UUID, messageID: UUID, userID: UUID) async throws -> OutboundMessage?
+}

@@ -1,0 +1,14 @@
+import Foundation
+
+/// Tenant settings and the append-only consent ledger.
+public protocol TenantSettingsRepository: Sendable {
+    /// The tenant's settings (defaults when none were ever saved).
+    func settings(tenantID: UUID) async throws -> TenantSettings
+    /// Applies `changes`. A change of `ai_consent_enabled` appends an `ai_processing` consent
+    /// record (version `1.0`) for `actor` in the same transaction, so the ledger and the
+    /// setting never disagree.
+    func update(tenantID: UUID, _ changes: TenantSettingsChanges, actor: ConsentActor) async throws -> TenantSettings
+    /// Consent records, newest first; up to `limit` and whether more follow.
+    func consents(tenantID: UUID, limit: Int, after: KeysetPosition?) async throws
+        -> (items: [(record: ConsentRecord, position: KeysetPosition)], hasMore: Bool)
+}
