@@ -32,6 +32,7 @@ final class ServerProcess: @unchecked Sendable {
             "PORT": String(port),
             "DATABASE_URL": try TestDatabase.appURL,
             "KEY_PEPPER": TestApp.keyPepper,
+            "JWT_SIGNING_KEY": TestApp.jwtSigningKey,
             "MIGRATIONS_DIR": TestDatabase.migrationsDirectory,
             "OPENAPI_SPEC": TestDatabase.openAPISpecPath,
             "LOG_LEVEL": "debug",
