@@ -54,13 +54,13 @@ struct AccessTokenSecurityTests {
     @Test func tamperedTokenIsRefused() async throws {
         try await TestApp.run { client in
             let user = try await TestUsers.signUp(client)
-            let owner = try await TestUsers.addUser(role: .member, tenantID: user.tenantID)
+            let member = try await TestUsers.addUser(role: .member, tenantID: user.tenantID)
             let parts = user.accessToken.split(separator: ".").map(String.init)
-            // Claim another role with the original signature.
-            var claims = try claims(of: owner.accessToken)
+            // A member claims the owner role, keeping the original signature.
+            var claims = try claims(of: member.accessToken)
             claims["role"] = "owner"
-            let forgedPayload = [String(owner.accessToken.split(separator: ".")[0]), try base64URL(claims),
-                                 String(owner.accessToken.split(separator: ".")[2])].joined(separator: ".")
+            let forgedPayload = [String(member.accessToken.split(separator: ".")[0]), try base64URL(claims),
+                                 String(member.accessToken.split(separator: ".")[2])].joined(separator: ".")
             #expect(try await me(client, forgedPayload).status == .unauthorized)
             // Flip one character of the signature.
             var signature = Array(parts[2])

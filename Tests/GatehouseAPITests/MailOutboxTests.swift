@@ -46,3 +46,29 @@ struct MailOutboxTests {
         #expect(throws: (any Error).self) { try MailTransportKind("pigeon") }
     }
 }
+
+@Suite("SMTP transport against a fake server")
+struct SMTPTransportTests {
+    private func message(to: String = "rcpt@example.com") -> MailMessage {
+        MailMessage(id: UUID(), from: "Gatehouse <no-reply@example.com>", to: to, subject: "Hello",
+                    bodyText: "first line\n.starts with a dot\nlast", date: Date())
+    }
+
+    @Test func deliversWithEnvelopeAndDotStuffing() async throws {
+        let server = try FakeSMTPServer()
+        let transport = SMTPMailTransport(host: "127.0.0.1", port: server.port, logger: TestDatabase.logger)
+        try await transport.send(message())
+        #expect(server.waitUntilDone())
+        #expect(server.transcript == ["EHLO gatehouse.local", "MAIL FROM:<no-reply@example.com>", "RCPT TO:<rcpt@example.com>", "DATA", "QUIT"])
+        #expect(server.data.contains("\r\nSubject: Hello\r\n"))
+        #expect(server.data.contains("\r\nfirst line\r\n..starts with a dot\r\nlast"))
+    }
+
+    @Test func refusedRecipientThrowsSoTheOutboxRetries() async throws {
+        let server = try FakeSMTPServer(rcptReply: "550 no such user")
+        let transport = SMTPMailTransport(host: "127.0.0.1", port: server.port, logger: TestDatabase.logger)
+        await #expect(throws: SMTPMailTransport.SMTPError.self) {
+            try await transport.send(message())
+        }
+    }
+}
