@@ -51,7 +51,8 @@ struct Argon2Tests {
         // One job runs (blocked on the gate), one waits in the queue.
         let first = Task { try await pool.submit { running.increment(); gate.wait(); return 1 } }
         let second = Task { try await pool.submit { running.increment(); gate.wait(); return 2 } }
-        while pool.inFlight < 2 { try await Task.sleep(for: .milliseconds(5)) }
+        // Wait until the first job is running on the pool's thread and the second is queued.
+        while pool.inFlight < 2 || running.value < 1 { try await Task.sleep(for: .milliseconds(5)) }
         await #expect(throws: BlockingWorkerPool.Busy.self) {
             try await pool.submit { 3 }
         }

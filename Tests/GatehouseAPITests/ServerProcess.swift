@@ -38,6 +38,9 @@ final class ServerProcess: @unchecked Sendable {
             "LOG_LEVEL": "debug",
             "LOG_FORMAT": "json",
             "DB_POOL_SIZE": "8",
+            // These servers share the test database and its mail outbox: deliver into the same
+            // folder as the in-process test servers, or their mails would vanish into a log.
+            "MAIL_TRANSPORT": "file:" + TestMail.directory,
         ]
         environment.merge(extraEnvironment) { $1 }
         process.environment = environment

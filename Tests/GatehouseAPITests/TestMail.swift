@@ -9,7 +9,7 @@ enum TestMail {
     }
 
     /// Waits for the `count`-th mail to `address` whose subject contains `subject`, and returns its text.
-    static func waitFor(to address: String, subject: String, count: Int = 1, timeout: Duration = .seconds(15)) async throws -> String {
+    static func waitFor(to address: String, subject: String, count: Int = 1, timeout: Duration = .seconds(60)) async throws -> String {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             let found = mails(to: address).filter { $0.contains("Subject: ") && $0.contains(subject) }

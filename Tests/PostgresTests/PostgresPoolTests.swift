@@ -63,32 +63,42 @@ struct PostgresPoolTests {
         try await TestDatabase.migrate()
         let pool = PostgresPool(configuration: configuration, logger: TestDatabase.logger)
         defer { Task { await pool.shutdown() } }
-        async let holder: Void = pool.withConnection { session in
-            try await session.query("SELECT pg_sleep(1)")
+        let release = AsyncStream<Void>.makeStream()
+        let holder = Task {
+            try await pool.withConnection { session in
+                try await session.query("SELECT 1")
+                for await _ in release.stream { break }
+            }
         }
-        try await Task.sleep(for: .milliseconds(100))
+        while pool.statistics.inUse < 1 { try await Task.sleep(for: .milliseconds(5)) }
         let error = await #expect(throws: PostgresError.self) {
             try await pool.withConnection { try await $0.query("SELECT 1") }
         }
         #expect(error?.isPoolUnavailable == true)
-        try await holder
         #expect(pool.statistics.waiting == 0)
+        release.continuation.yield()
+        try await holder.value
     }
 
     @Test func cancelledWaiterLeavesTheQueue() async throws {
         let pool = try await TestDatabase.appPool(maxConnections: 1)
         defer { Task { await pool.shutdown() } }
-        async let holder: Void = pool.withConnection { session in
-            try await session.query("SELECT pg_sleep(0.5)")
+        // The holder keeps the only connection until the test lets it go (no timing guesses).
+        let release = AsyncStream<Void>.makeStream()
+        let holder = Task {
+            try await pool.withConnection { session in
+                try await session.query("SELECT 1")
+                for await _ in release.stream { break }
+            }
         }
-        try await Task.sleep(for: .milliseconds(100))
+        while pool.statistics.inUse < 1 { try await Task.sleep(for: .milliseconds(5)) }
         let waiter = Task { try await pool.withConnection { try await $0.query("SELECT 1") } }
-        try await Task.sleep(for: .milliseconds(50))
-        #expect(pool.statistics.waiting == 1)
+        while pool.statistics.waiting < 1 { try await Task.sleep(for: .milliseconds(5)) }
         waiter.cancel()
         await #expect(throws: CancellationError.self) { try await waiter.value }
         #expect(pool.statistics.waiting == 0)
-        try await holder
+        release.continuation.yield()
+        try await holder.value
         // The pool still works after the cancellation.
         #expect(try await pool.withConnection { try await $0.query("SELECT 1 AS x").count } == 1)
     }

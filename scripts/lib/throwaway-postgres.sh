@@ -26,6 +26,7 @@
 #   THROWAWAY_PG_BINDIR       directory holding initdb/pg_ctl (default: newest /usr/lib/postgresql/*/bin)
 #   THROWAWAY_PG_IN_VAR=1     same as --in-var: put the cluster under <repo>/var/ instead of mktemp
 #   THROWAWAY_PG_KEEP=1       on stop, keep the folder (logs, data) for a post-mortem
+#   THROWAWAY_PG_DURABLE=1    keep fsync/synchronous_commit on (for benchmarks)
 #   THROWAWAY_PG_NO_TRAP=1    do not install traps; the caller calls throwaway_pg_stop itself
 #   THROWAWAY_PG_LOG_PREFIX   prefix of this library's messages (default "[pg]")
 #
@@ -229,11 +230,14 @@ throwaway_pg_start() {
 
     # fsync/synchronous_commit/full_page_writes off: fast and unsafe on a crash, which does not
     # matter for a cluster that is deleted when we exit. Never use these settings for real data.
+    # THROWAWAY_PG_DURABLE=1 keeps the server defaults (benchmarks must pay for real commits).
+    local durability="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    [[ "${THROWAWAY_PG_DURABLE:-0}" == 1 ]] && durability=""
     local attempt port started=0
     for attempt in 1 2 3; do
         port="$(throwaway_pg_free_port)" || return 1
         if _tp_as_owner "$_tp_bindir/pg_ctl" start -w -t 60 -D "$dir/data" -l "$dir/postgres.log" \
-                -o "-c listen_addresses=127.0.0.1 -p $port -k $sockdir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+                -o "-c listen_addresses=127.0.0.1 -p $port -k $sockdir $durability -c max_connections=200" \
                 >/dev/null 2>&1; then
             started=1
             break

@@ -6,14 +6,15 @@ protocol MailTransport: Sendable {
     func send(_ message: MailMessage) async throws
 }
 
-/// Writes mails to the log (development). The body holds live tokens, so it is logged at
-/// debug level only; info shows the recipient and subject.
+/// Notes mails in the log and drops them. The body holds live one-time tokens, and tokens never
+/// reach a log at any level, so only the recipient and subject are logged; to read mails in
+/// development use `file:DIR` (what `scripts/dev` does).
 struct LogMailTransport: MailTransport {
     let logger: Logger
 
     func send(_ message: MailMessage) async throws {
-        logger.info("mail", metadata: ["to": .string(message.to), "subject": .string(message.subject)])
-        logger.debug("mail body", metadata: ["body": .string(message.bodyText)])
+        logger.info("mail (body not logged; use MAIL_TRANSPORT=file:DIR to read it)",
+                    metadata: ["to": .string(message.to), "subject": .string(message.subject)])
     }
 }
 
