@@ -14,9 +14,7 @@ final class ServerProcess: @unchecked Sendable {
     let logPath: String
     private let process: Process
 
-    static var binaryPath: String {
-        TestDatabase.repositoryRoot.appendingPathComponent(".build/debug/gatehouse").path
-    }
+    static var binaryPath: String { GatehouseBinary.url.path }
 
     init(extraEnvironment: [String: String] = [:]) throws {
         port = try Self.freePort()
