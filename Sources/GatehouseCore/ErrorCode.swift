@@ -17,7 +17,6 @@ public enum ErrorCode: String, Sendable, CaseIterable {
     case planLimitExceeded = "plan_limit_exceeded"
     case rateLimited = "rate_limited"
     case serviceUnavailable = "service_unavailable"
-    case notImplemented = "not_implemented"
     case `internal`
 
     public var status: Int {
@@ -31,7 +30,6 @@ public enum ErrorCode: String, Sendable, CaseIterable {
         case .validationFailed: 422
         case .rateLimited: 429
         case .internal: 500
-        case .notImplemented: 501
         case .serviceUnavailable: 503
         }
     }
@@ -56,7 +54,6 @@ public enum ErrorCode: String, Sendable, CaseIterable {
         case .planLimitExceeded: "Plan limit exceeded"
         case .rateLimited: "Rate limited"
         case .serviceUnavailable: "Service unavailable"
-        case .notImplemented: "Not implemented"
         case .internal: "Internal error"
         }
     }
