@@ -33,6 +33,9 @@ public struct AppConfiguration: Sendable {
     public var argon2QueueLimit: Int
     /// `log`, `file:DIR` or `smtp://host:port`.
     public var mailTransport: String
+    /// PEM file of the CA certificates an SMTP server's certificate must chain to after STARTTLS
+    /// (`SMTP_CA_FILE`); nil trusts the system's store.
+    public var smtpCAFile: String? = nil
     /// The sender of Gatehouse's mails.
     public var mailFrom: String
     /// Throttle of login/signup/forgot-password/magic-link: hits per window per IP and per email (0 = no cap).
@@ -114,7 +117,7 @@ public struct AppConfiguration: Sendable {
     /// `MAX_BODY_BYTES`, `OPENAPI_SPEC`, `KEY_PEPPER` (required, at least 32 characters), `KEY_PREFIX`,
     /// `JWT_SIGNING_KEY` (required), `ARGON2_MEMORY_KIB`, `ARGON2_ITERATIONS`, `ARGON2_PARALLELISM`,
     /// `ARGON2_THREADS`, `ARGON2_QUEUE_LIMIT`, `MAIL_TRANSPORT`, `MAIL_FROM`, `AUTH_THROTTLE_PER_IP`,
-    /// `AUTH_THROTTLE_PER_EMAIL`, `AUTH_THROTTLE_WINDOW_SECONDS`.
+    /// `AUTH_THROTTLE_PER_EMAIL`, `AUTH_THROTTLE_WINDOW_SECONDS`, `SMTP_CA_FILE`.
     public init(environment: [String: String]) throws {
         func integer(_ name: String, _ fallback: Int, _ range: ClosedRange<Int>) throws -> Int {
             guard let text = environment[name], !text.isEmpty else { return fallback }
@@ -182,6 +185,12 @@ public struct AppConfiguration: Sendable {
         }
         usageFlushInterval = .milliseconds(try integer("USAGE_FLUSH_INTERVAL_MS", 1000, 10...600_000))
         usageQueueCapacity = try integer("USAGE_QUEUE_CAPACITY", 100_000, 100...10_000_000)
+        if let caFile = environment["SMTP_CA_FILE"], !caFile.isEmpty {
+            guard FileManager.default.isReadableFile(atPath: caFile) else {
+                throw ConfigurationError(description: "SMTP_CA_FILE must be a readable PEM file of CA certificates")
+            }
+            smtpCAFile = caFile
+        }
     }
 
     /// `POST /api/v2/messages=0.010000;GET /api/v2/x=0.5`: `;`-separated `METHOD /route/template=amount`,

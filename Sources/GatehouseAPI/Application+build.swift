@@ -63,7 +63,7 @@ public func buildApplication(
     )
     let mailWorker = MailWorker(
         outbox: PostgresMailOutboxRepository(database: database),
-        transport: try makeMailTransport(configuration.mailTransport, logger: logger),
+        transport: try makeMailTransport(configuration.mailTransport, smtpCAFile: configuration.smtpCAFile, logger: logger),
         from: configuration.mailFrom,
         pollInterval: configuration.mailPollInterval,
         logger: logger

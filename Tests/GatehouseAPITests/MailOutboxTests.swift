@@ -55,20 +55,70 @@ struct SMTPTransportTests {
     }
 
     @Test func deliversWithEnvelopeAndDotStuffing() async throws {
-        let server = try FakeSMTPServer()
-        let transport = SMTPMailTransport(host: "127.0.0.1", port: server.port, logger: TestDatabase.logger)
+        let server = try await FakeSMTPServer.start()
+        let transport = try SMTPMailTransport(host: "127.0.0.1", port: server.port, logger: TestDatabase.logger)
         try await transport.send(message())
-        #expect(server.waitUntilDone())
+        #expect(await server.waitUntilDone())
         #expect(server.transcript == ["EHLO gatehouse.local", "MAIL FROM:<no-reply@example.com>", "RCPT TO:<rcpt@example.com>", "DATA", "QUIT"])
         #expect(server.data.contains("\r\nSubject: Hello\r\n"))
         #expect(server.data.contains("\r\nfirst line\r\n..starts with a dot\r\nlast"))
+        #expect(!server.dataOverTLS)
     }
 
     @Test func refusedRecipientThrowsSoTheOutboxRetries() async throws {
-        let server = try FakeSMTPServer(rcptReply: "550 no such user")
-        let transport = SMTPMailTransport(host: "127.0.0.1", port: server.port, logger: TestDatabase.logger)
+        let server = try await FakeSMTPServer.start(rcptReply: "550 no such user")
+        let transport = try SMTPMailTransport(host: "127.0.0.1", port: server.port, logger: TestDatabase.logger)
         await #expect(throws: SMTPMailTransport.SMTPError.self) {
             try await transport.send(message())
+        }
+    }
+
+    @Test func upgradesWithStartTLSBeforeSendingTheMail() async throws {
+        let certificate = try await TestCertificate.generate()
+        defer { certificate.remove() }
+        let server = try await FakeSMTPServer.start(tls: certificate)
+        let transport = try SMTPMailTransport(host: "127.0.0.1", port: server.port, caFile: certificate.certificatePath,
+                                              logger: TestDatabase.logger)
+        try await transport.send(message())
+        #expect(await server.waitUntilDone())
+        // Only the first EHLO and STARTTLS in plain text; the envelope and message over TLS.
+        #expect(server.transcript == ["EHLO gatehouse.local", "STARTTLS", "tls: EHLO gatehouse.local",
+                                      "tls: MAIL FROM:<no-reply@example.com>", "tls: RCPT TO:<rcpt@example.com>",
+                                      "tls: DATA", "tls: QUIT"])
+        #expect(server.dataOverTLS)
+        #expect(server.data.contains("\r\nfirst line\r\n..starts with a dot\r\nlast"))
+    }
+
+    @Test func startTLSVerifiesTheHostNameToo() async throws {
+        let certificate = try await TestCertificate.generate()
+        defer { certificate.remove() }
+        let server = try await FakeSMTPServer.start(tls: certificate)
+        // "localhost" is in the certificate (and goes out as SNI): verified by name, not address.
+        let transport = try SMTPMailTransport(host: "localhost", port: server.port, caFile: certificate.certificatePath,
+                                              logger: TestDatabase.logger)
+        try await transport.send(message())
+        #expect(await server.waitUntilDone())
+        #expect(server.dataOverTLS)
+    }
+
+    @Test func aCertificateFromAnotherCAFailsTheSendSoTheMailStaysForRetry() async throws {
+        let certificate = try await TestCertificate.generate()
+        let otherCA = try await TestCertificate.generate()
+        defer { certificate.remove(); otherCA.remove() }
+        let server = try await FakeSMTPServer.start(tls: certificate)
+        let transport = try SMTPMailTransport(host: "127.0.0.1", port: server.port, caFile: otherCA.certificatePath,
+                                              logger: TestDatabase.logger)
+        await #expect(throws: (any Error).self) {
+            try await transport.send(message())
+        }
+        #expect(await server.waitUntilDone())
+        #expect(server.transcript == ["EHLO gatehouse.local", "STARTTLS"])
+        #expect(server.data.isEmpty)
+    }
+
+    @Test func anUnreadableCAFileIsRefusedAtStartUp() throws {
+        #expect(throws: (any Error).self) {
+            try makeMailTransport("smtp://relay.example.com:587", smtpCAFile: "/nonexistent/ca.pem", logger: TestDatabase.logger)
         }
     }
 }
