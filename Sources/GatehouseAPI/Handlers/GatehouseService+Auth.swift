@@ -131,11 +131,8 @@ extension GatehouseService {
         guard case .json(let body) = input.body else { throw GatehouseError.invalidRequest("Send a JSON body.") }
         let email = try AuthValidation.email(body.email)
         try await throttle("forgot", email: email)
-        if let account = try await auth.accounts.findLogin(email: email) {
-            let token = OpaqueToken.generate()
-            let mail = AuthMails.resetPassword(to: email, link: link("/auth/reset-password", token: token))
-            try await auth.accounts.issueOneTimeToken(userID: account.userID, tenantID: account.tenantID, purpose: .resetPassword,
-                                                      tokenHash: OpaqueToken.hash(token), mail: mail)
+        try await mailOneTimeLink(to: email, purpose: .resetPassword) { token in
+            AuthMails.resetPassword(to: email, link: link("/auth/reset-password", token: token))
         }
         return .accepted(.init())
     }
@@ -177,11 +174,8 @@ extension GatehouseService {
         guard case .json(let body) = input.body else { throw GatehouseError.invalidRequest("Send a JSON body.") }
         let email = try AuthValidation.email(body.email)
         try await throttle("magic", email: email)
-        if let account = try await auth.accounts.findLogin(email: email) {
-            let token = OpaqueToken.generate()
-            let mail = AuthMails.magicLink(to: email, link: link("/api/v2/auth/magic-link", token: token))
-            try await auth.accounts.issueOneTimeToken(userID: account.userID, tenantID: account.tenantID, purpose: .magicLink,
-                                                      tokenHash: OpaqueToken.hash(token), mail: mail)
+        try await mailOneTimeLink(to: email, purpose: .magicLink) { token in
+            AuthMails.magicLink(to: email, link: link("/api/v2/auth/magic-link", token: token))
         }
         return .accepted(.init())
     }
@@ -311,6 +305,17 @@ extension GatehouseService {
                                      headers: ["Retry-After": "\(retryAfter)"])
             }
         }
+    }
+
+    /// Issues a one-time token and queues its mail in one transaction, when the email belongs
+    /// to an account; unknown emails get the same 202, so the answer reveals nothing.
+    private func mailOneTimeLink(
+        to email: String, purpose: OneTimeTokenPurpose, mail: (_ token: String) -> OutgoingMail
+    ) async throws {
+        guard let account = try await auth.accounts.findLogin(email: email) else { return }
+        let token = OpaqueToken.generate()
+        try await auth.accounts.issueOneTimeToken(userID: account.userID, tenantID: account.tenantID, purpose: purpose,
+                                                  tokenHash: OpaqueToken.hash(token), mail: mail(token))
     }
 
     private func link(_ path: String, token: String) -> String {
