@@ -165,7 +165,8 @@ CREATE TABLE stripe_sim.webhook_deliveries (
 CREATE INDEX webhook_deliveries_due_idx ON stripe_sim.webhook_deliveries (next_attempt_at) WHERE status = 'pending';
 
 -- Idempotency-Key: the first answer to a key, replayed for the same request; a different
--- request (method, path or parameters: `fingerprint`) with the same key is refused.
+-- request (method, path or parameters: `fingerprint`) with the same key is refused. `key` is
+-- `<account>:<Idempotency-Key>`: keys are per API key, as they are per account on Stripe.
 CREATE TABLE stripe_sim.idempotency_keys (
     key              text PRIMARY KEY,
     fingerprint      text NOT NULL,
@@ -174,14 +175,18 @@ CREATE TABLE stripe_sim.idempotency_keys (
     created_at       timestamptz NOT NULL DEFAULT now()
 );
 
--- Test-only faults: the next `remaining` API requests whose path starts with `path_prefix`
--- answer `status` with Stripe's api_error, before doing anything (POST /stripe-sim/sim/faults).
+-- Test-only faults: the next `remaining` API requests of `account` whose path starts with
+-- `path_prefix` answer `status` with Stripe's api_error (POST /stripe-sim/sim/faults): before
+-- doing anything, or, with `after_handling`, after the request was carried out (a lost answer).
+-- `account` (here and in idempotency keys) is a digest of the caller's API key, never the key.
 CREATE TABLE stripe_sim.faults (
-    id           bigserial PRIMARY KEY,
-    method       text,
-    path_prefix  text NOT NULL,
-    status       integer NOT NULL CHECK (status BETWEEN 400 AND 599),
-    remaining    integer NOT NULL CHECK (remaining >= 0)
+    id              bigserial PRIMARY KEY,
+    account         text NOT NULL,
+    method          text,
+    path_prefix     text NOT NULL,
+    status          integer NOT NULL CHECK (status BETWEEN 400 AND 599),
+    after_handling  boolean NOT NULL DEFAULT false,
+    remaining       integer NOT NULL CHECK (remaining >= 0)
 );
 
 INSERT INTO stripe_sim.products (id, name, description, metadata, created) VALUES

@@ -68,6 +68,21 @@ public struct StripeClient: Sendable {
         try await send(.GET, "/v1/customers/\(try Self.pathSegment(id))")
     }
 
+    /// `POST /v1/customers/{id}`: email, name, metadata (merged) and the default payment method
+    /// (`invoice_settings[default_payment_method]`, e.g. Stripe's test `pm_card_visa` or
+    /// `pm_card_chargeCustomerFail`).
+    public func updateCustomer(
+        id: String, email: String? = nil, name: String? = nil, metadata: [String: String] = [:],
+        defaultPaymentMethod: String? = nil, idempotencyKey: String? = nil
+    ) async throws -> StripeCustomer {
+        var form = StripeForm()
+        form.add("email", email)
+        form.add("name", name)
+        form.add("metadata", dictionary: metadata)
+        form.add("invoice_settings[default_payment_method]", defaultPaymentMethod)
+        return try await send(.POST, "/v1/customers/\(try Self.pathSegment(id))", form: form, idempotencyKey: idempotencyKey)
+    }
+
     // MARK: Checkout
 
     /// `POST /v1/checkout/sessions` (mode `subscription`).
@@ -140,6 +155,25 @@ public struct StripeClient: Sendable {
     /// `GET /v1/events/{id}`.
     public func retrieveEvent(id: String) async throws -> StripeEvent {
         try await send(.GET, "/v1/events/\(try Self.pathSegment(id))")
+    }
+
+    // MARK: Test clocks (test mode and the simulator only)
+
+    /// `POST /v1/test_helpers/test_clocks`: a clock at `frozenTime`; attach customers to it
+    /// with `createCustomer(…, testClock:)`.
+    public func createTestClock(frozenTime: Date, name: String? = nil) async throws -> StripeTestClock {
+        var form = StripeForm()
+        form.add("frozen_time", Int(frozenTime.timeIntervalSince1970))
+        form.add("name", name)
+        return try await send(.POST, "/v1/test_helpers/test_clocks", form: form)
+    }
+
+    /// `POST /v1/test_helpers/test_clocks/{id}/advance`: moves the clock (and its customers'
+    /// subscriptions: renewals, failed payments, retries, cancellations) forward to `frozenTime`.
+    public func advanceTestClock(id: String, to frozenTime: Date) async throws -> StripeTestClock {
+        var form = StripeForm()
+        form.add("frozen_time", Int(frozenTime.timeIntervalSince1970))
+        return try await send(.POST, "/v1/test_helpers/test_clocks/\(try Self.pathSegment(id))/advance", form: form)
     }
 
     // MARK: The wire

@@ -3,7 +3,8 @@ public struct StripeSubscriptionUpdateParams: Sendable {
     /// How a price switch is charged (`proration_behavior`).
     public enum ProrationBehavior: String, Sendable {
         case createProrations = "create_prorations"
-        case none
+        /// `none` (named so that it is never mistaken for `Optional.none`).
+        case noProrations = "none"
         case alwaysInvoice = "always_invoice"
     }
 

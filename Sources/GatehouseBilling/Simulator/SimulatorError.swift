@@ -26,8 +26,9 @@ struct SimulatorError: Error, Sendable {
              message: "Missing required param: \(param).", param: param)
     }
 
+    /// A missing object: 404 when it is the one the path names, 400 when a parameter names it.
     static func noSuch(_ object: String, _ id: String, param: String = "id") -> Self {
-        Self(status: 404, type: "invalid_request_error", code: "resource_missing",
+        Self(status: param == "id" ? 404 : 400, type: "invalid_request_error", code: "resource_missing",
              message: "No such \(object): '\(id)'", param: param)
     }
 

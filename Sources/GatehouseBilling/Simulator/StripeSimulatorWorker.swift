@@ -10,6 +10,7 @@ import ServiceLifecycle
 /// runs renewals, dunning retries and scheduled cancellations of subscriptions on no test clock
 /// in real time, and expires checkout sessions whose time is up. Several replicas may run it:
 /// deliveries are claimed with `FOR UPDATE SKIP LOCKED`, billing runs under an advisory lock.
+/// A worker delivers only to its own configured endpoint, signed with its own secret.
 public struct StripeSimulatorWorker: Service {
     let service: SimulatorService
     let httpClient: HTTPClient
@@ -72,6 +73,9 @@ public struct StripeSimulatorWorker: Service {
     /// Sends every due delivery, a batch at a time, concurrently within a batch.
     private func deliverDue() async throws {
         let configuration = service.configuration
+        // Only this configuration's endpoint: simulators sharing a database with other
+        // endpoints (and other secrets) each deliver their own events.
+        guard let endpoint = configuration.webhookURL else { return }
         // A claim holds a delivery for longer than one attempt may take; a worker that dies
         // mid-attempt leaves it to be retried after that.
         let lease = Duration.seconds(30) + configuration.webhookTimeout
@@ -84,7 +88,8 @@ public struct StripeSimulatorWorker: Service {
                       FROM stripe_sim.events e
                      WHERE e.id = d.event_id
                        AND d.event_id IN (SELECT event_id FROM stripe_sim.webhook_deliveries
-                                           WHERE status = 'pending' AND next_attempt_at <= \(now)
+                                           WHERE status = 'pending' AND endpoint_url = \(endpoint)
+                                             AND next_attempt_at <= \(now)
                                            ORDER BY next_attempt_at LIMIT 16 FOR UPDATE SKIP LOCKED)
                     RETURNING d.event_id, d.endpoint_url, d.attempts, e.payload
                     """).map {

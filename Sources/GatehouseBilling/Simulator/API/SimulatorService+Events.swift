@@ -103,11 +103,16 @@ extension SimulatorService {
         }
     }
 
-    /// `POST /sim/faults`: the next `count` API requests (default 1) whose path starts with
-    /// `path` (e.g. `/v1/customers`), of `method` if given, answer `status` (default 500)
-    /// before doing anything. For testing clients' retries.
+    /// `POST /sim/faults`: the caller's (same API key's) next `count` API requests (default 1) whose path starts with
+    /// `path` (e.g. `/v1/customers`), of `method` if given, answer `status` (default 500):
+    /// before doing anything (`when=before`, the default) or after carrying the request out
+    /// (`when=after`: the answer is lost, as when a connection drops). For testing clients' retries.
     func injectFault(_ request: SimulatorRequest) async throws -> SimulatorResponse {
         let path = try request.params.required("path")
+        let when = try request.params.string("when") ?? "before"
+        guard when == "before" || when == "after" else {
+            throw SimulatorError.invalidRequest("when must be before or after", param: "when")
+        }
         let status = try request.params.int("status") ?? 500
         let count = try request.params.int("count") ?? 1
         let method = try request.params.string("method")?.uppercased()
@@ -115,12 +120,13 @@ extension SimulatorService {
         guard (1...100).contains(count) else { throw SimulatorError.invalidRequest("count must be 1 to 100", param: "count") }
         return try await transaction { session in
             let id = try await session.query("""
-                INSERT INTO stripe_sim.faults (method, path_prefix, status, remaining)
-                VALUES (\(method), \(path), \(Int32(status)), \(Int32(count))) RETURNING id
+                INSERT INTO stripe_sim.faults (account, method, path_prefix, status, after_handling, remaining)
+                VALUES (\(request.account ?? ""), \(method), \(path), \(Int32(status)), \(when == "after"), \(Int32(count)))
+                RETURNING id
                 """).first!.decode("id", as: Int64.self)
             return .json([
                 "object": "simulator.fault", "id": .int(id), "path": .string(path), "method": .nullable(method),
-                "status": .int(status), "remaining": .int(count),
+                "status": .int(status), "when": .string(when), "remaining": .int(count),
             ])
         }
     }

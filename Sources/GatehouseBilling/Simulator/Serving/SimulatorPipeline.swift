@@ -8,6 +8,7 @@ struct SimulatorPipeline: Sendable {
     let service: SimulatorService
 
     func handle(_ route: SimulatorRoute, _ request: SimulatorRequest) async -> SimulatorResponse {
+        var request = request
         switch route.kind {
         case .page:
             do {
@@ -21,15 +22,16 @@ struct SimulatorPipeline: Sendable {
         case .api:
             var response: SimulatorResponse
             do {
-                try authenticate(request)
-                if request.path != "/sim/faults", let status = try await takeFault(request) {
-                    throw SimulatorError.injectedFault(status)
-                }
+                request.account = Self.account(of: try authenticate(request))
+                let fault = request.path == "/sim/faults" ? nil : try await takeFault(request)
+                if let fault, !fault.afterHandling { throw SimulatorError.injectedFault(fault.status) }
                 if request.method == "POST", let key = request.header("Idempotency-Key"), !key.isEmpty {
                     response = try await idempotent(key: key, route, request)
                 } else {
                     response = try await run(route, request)
                 }
+                // The request was carried out, but its answer is "lost".
+                if let fault { response = .error(.injectedFault(fault.status)) }
             } catch let error as SimulatorError {
                 response = .error(error)
             } catch {
@@ -56,8 +58,8 @@ struct SimulatorPipeline: Sendable {
     }
 
     /// `Authorization: Bearer sk_…` (or Basic with the key as user name, as `curl -u` sends).
-    /// Any secret or restricted key is accepted: the simulator has one account.
-    private func authenticate(_ request: SimulatorRequest) throws(SimulatorError) {
+    /// Any secret or restricted key is accepted, and returned.
+    private func authenticate(_ request: SimulatorRequest) throws(SimulatorError) -> String {
         guard let header = request.header("Authorization"), !header.isEmpty else { throw .missingAPIKey }
         var key = ""
         if header.lowercased().hasPrefix("bearer ") {
@@ -68,19 +70,29 @@ struct SimulatorPipeline: Sendable {
         }
         guard !key.isEmpty else { throw .missingAPIKey }
         guard key.hasPrefix("sk_") || key.hasPrefix("rk_") else { throw .invalidAPIKey }
+        return key
+    }
+
+    /// The caller's "account": a digest of its key (the key itself is never stored). Injected
+    /// faults and idempotency keys belong to an account, as on Stripe, so callers with
+    /// different keys never see each other's; objects are shared by everyone.
+    static func account(of key: String) -> String {
+        SHA256.hash(data: Array(key.utf8)).prefix(12).map { String(format: "%02x", $0) }.joined()
     }
 
     /// Takes one injected fault matching this request, if any (`POST /sim/faults`).
-    private func takeFault(_ request: SimulatorRequest) async throws -> Int? {
+    private func takeFault(_ request: SimulatorRequest) async throws -> (status: Int, afterHandling: Bool)? {
         try await service.database.withPlatform { session in
-            try await session.query("""
+            guard let row = try await session.query("""
                 UPDATE stripe_sim.faults SET remaining = remaining - 1
                  WHERE id = (SELECT id FROM stripe_sim.faults
-                              WHERE remaining > 0 AND starts_with(\(request.path), path_prefix)
+                              WHERE remaining > 0 AND account = \(request.account ?? "")
+                                AND starts_with(\(request.path), path_prefix)
                                 AND (method IS NULL OR method = \(request.method))
                               ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
-                RETURNING status
-                """).first?.decode("status", as: Int.self)
+                RETURNING status, after_handling
+                """).first else { return nil }
+            return (try row.decode("status", as: Int.self), try row.decode("after_handling", as: Bool.self))
         }
     }
 
@@ -88,10 +100,11 @@ struct SimulatorPipeline: Sendable {
     /// request; the same key with another method, path or parameters is a 400
     /// `idempotency_error`; while the first is still running, 409. A 5xx is not stored, so a
     /// retry runs again.
-    private func idempotent(key: String, _ route: SimulatorRoute, _ request: SimulatorRequest) async throws -> SimulatorResponse {
-        guard key.utf8.count <= 255 else {
+    private func idempotent(key givenKey: String, _ route: SimulatorRoute, _ request: SimulatorRequest) async throws -> SimulatorResponse {
+        guard givenKey.utf8.count <= 255 else {
             throw SimulatorError.invalidRequest("Idempotency-Key must be at most 255 characters.", param: "Idempotency-Key")
         }
+        let key = (request.account ?? "") + ":" + givenKey
         let fingerprint = SHA256.hash(data: Array("\(request.method) \(request.path)\n\(request.params.fingerprint)".utf8))
             .map { String(format: "%02x", $0) }.joined()
         // A claim left by a request that died mid-way (no answer after a minute) may be taken over.
@@ -109,11 +122,11 @@ struct SimulatorPipeline: Sendable {
                 try await session.query("""
                     SELECT fingerprint, response_status, response_body FROM stripe_sim.idempotency_keys WHERE key = \(key)
                     """).first
-            }) else { throw SimulatorError.idempotencyInProgress(key) }
-            guard try row.decode("fingerprint", as: String.self) == fingerprint else { throw SimulatorError.idempotencyMismatch(key) }
+            }) else { throw SimulatorError.idempotencyInProgress(givenKey) }
+            guard try row.decode("fingerprint", as: String.self) == fingerprint else { throw SimulatorError.idempotencyMismatch(givenKey) }
             guard let status = try row.decode("response_status", as: Int?.self),
                   let body = try row.decode("response_body", as: String?.self) else {
-                throw SimulatorError.idempotencyInProgress(key)
+                throw SimulatorError.idempotencyInProgress(givenKey)
             }
             return SimulatorResponse(status: status, headers: [("Content-Type", "application/json"), ("Idempotent-Replayed", "true")],
                                      body: Array(body.utf8))

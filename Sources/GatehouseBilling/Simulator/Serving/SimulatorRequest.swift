@@ -9,6 +9,8 @@ struct SimulatorRequest: Sendable {
     var headers: [String: String]
     /// Query string and form body together.
     var params: SimulatorParams
+    /// The API caller's account (a digest of its key), once authenticated.
+    var account: String?
 
     func header(_ name: String) -> String? { headers[name.lowercased()] }
 
