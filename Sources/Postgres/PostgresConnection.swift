@@ -50,6 +50,7 @@ final class PostgresConnection: @unchecked Sendable {
     func execute(_ query: PostgresQuery) throws -> PostgresRows {
         guard let handle, !isBroken else { throw PostgresError.connectionClosed("connection is closed") }
         let binds = query.binds
+        try PostgresBind.checkStorable(binds)
         let types = binds.map { Oid($0.dataType.oid) }
         let result: OpaquePointer? = withOptionalCStringArray(binds.map(\.text)) { valuePointers in
             types.withUnsafeBufferPointer { typePointer in
