@@ -135,7 +135,9 @@ final class PostgresConnection: @unchecked Sendable {
             if isStale { stale.append(index) }
         }
         guard PQexitPipelineMode(handle) == 1 else { throw lost() }
-        if !stale.isEmpty {
+        // Re-sent only when nothing is left open: a failed segment inside an explicit
+        // transaction leaves it aborted, and the caller must roll it back instead.
+        if !stale.isEmpty, PQtransactionStatus(handle) == PQTRANS_IDLE {
             let retried = try executePipeline(stale.map { segments[$0] })
             for (index, result) in zip(stale, retried) { results[index] = result }
         }

@@ -33,4 +33,26 @@ struct TenantPipelineTests {
         }
         #expect(try after.decode("tenant", as: String.self) == "")
     }
+
+    @Test func aOneStatementReadSeesOnlyItsTenantAndLeavesNoScope() async throws {
+        let database = Database(pool: try await TestDatabase.appPool(maxConnections: 1))
+        defer { Task { await database.pool.shutdown() } }
+        let a = try await TestTenant.create(in: database, name: "Read A")
+        let b = try await TestTenant.create(in: database, name: "Read B")
+        let seenByA = try await database.read(asTenant: a, "SELECT id FROM tenants").map { try $0.decode("id", as: UUID.self) }
+        let seenByB = try await database.read(asTenant: b, "SELECT id FROM tenants").map { try $0.decode("id", as: UUID.self) }
+        #expect(seenByA == [a])
+        #expect(seenByB == [b])
+        // One connection served both reads; it carries no tenant into its next use.
+        let after = try await database.pool.withConnection { session in
+            try await session.query("SELECT count(*)::int AS n, COALESCE(current_setting('app.tenant_id', true), '') AS tenant FROM tenants").first!
+        }
+        #expect(try after.decode("n", as: Int.self) == 0)
+        #expect(try after.decode("tenant", as: String.self) == "")
+        // A failing read is an error, not an empty answer, and the connection stays usable.
+        await #expect(throws: PostgresError.self) {
+            try await database.read(asTenant: a, "SELECT 1/0 AS boom")
+        }
+        #expect(try await database.read(asTenant: a, "SELECT count(*)::int AS n FROM tenants").first!.decode("n", as: Int.self) == 1)
+    }
 }
