@@ -38,6 +38,21 @@ public struct Database: Sendable {
         }
     }
 
+    /// Runs `statements` scoped to `tenantID` as one implicit transaction in one round trip,
+    /// committed without waiting for the WAL flush (`synchronous_commit = off`, for this
+    /// transaction only). For counters on hot rows (an API key's), so that their row lock is
+    /// never held across an fsync; the price is that a crash of the database server can forget
+    /// the last few hundred milliseconds of such increments (the same trade-off as the hot
+    /// path's counters, see sql/migrations/0003). Never for records that must survive.
+    public func bumpCounters(asTenant tenantID: UUID, _ statements: [PostgresQuery]) async throws {
+        let outcome = try await pool.withConnection { session in
+            try await session.pipeline([
+                [Self.scope(to: tenantID), "SELECT set_config('synchronous_commit', 'off', true)"] + statements,
+            ])[0]
+        }
+        _ = try outcome.get()
+    }
+
     /// The tenant scope: `set_config(…, true)` lasts until the end of the transaction.
     private static func scope(to tenantID: UUID) -> PostgresQuery {
         "SELECT set_config('app.tenant_id', \(tenantID.uuidString.lowercased()), true)"
