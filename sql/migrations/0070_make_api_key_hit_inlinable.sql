@@ -212,21 +212,26 @@ BEGIN
           AND api_key_spend_fits(k.spend_period, k.spend_period_start, k.spend_period_used, k.spend_limit, v_cost, v_now)
         -- RETURNING reads the row as written: these estimates include this hit.
         RETURNING
-            'ok'::text, NULL::text, 0::bigint,
-            k.id, k.tenant_id, k.scopes, k.is_trial, k.allowed_numbers, k.created_by_user_id,
-            k.rate_limit_rpm,
+            'ok'::text AS outcome, NULL::text AS limited_by, 0::bigint AS retry_after_ms,
+            k.id AS key_id, k.tenant_id AS tenant_id, k.scopes AS scopes, k.is_trial AS is_trial,
+            k.allowed_numbers AS allowed_numbers, k.created_by_user_id AS created_by_user_id,
+            k.rate_limit_rpm AS rate_limit,
             GREATEST(0, floor(k.rate_limit_rpm
-                - api_key_window_estimate(k.rl_window_start, k.rl_current, k.rl_previous, v_rl_start, v_minute, v_rl_w)))::integer,
-            v_rl_start + v_minute,
-            CASE p_class WHEN 'messages' THEN k.rate_limit_messages WHEN 'sessions' THEN k.rate_limit_sessions END,
+                - api_key_window_estimate(k.rl_window_start, k.rl_current, k.rl_previous, v_rl_start, v_minute, v_rl_w)))::integer
+                AS rate_remaining,
+            v_rl_start + v_minute AS rate_reset,
+            CASE p_class WHEN 'messages' THEN k.rate_limit_messages WHEN 'sessions' THEN k.rate_limit_sessions END
+                AS class_limit,
             CASE p_class
                 WHEN 'messages' THEN GREATEST(0, floor(k.rate_limit_messages
                     - api_key_window_estimate(k.msg_window_start, k.msg_current, k.msg_previous, v_rl_start, v_minute, v_rl_w)))::integer
                 WHEN 'sessions' THEN GREATEST(0, floor(k.rate_limit_sessions
                     - api_key_window_estimate(k.ses_window_start, k.ses_current, k.ses_previous, v_ses_start, v_hour, v_ses_w)))::integer
-            END,
-            CASE p_class WHEN 'messages' THEN v_rl_start + v_minute WHEN 'sessions' THEN v_ses_start + v_hour END,
-            k.spend_period_used, k.spend_limit, api_key_period_end(k.spend_period, k.spend_period_start), v_cost;
+            END AS class_remaining,
+            CASE p_class WHEN 'messages' THEN v_rl_start + v_minute WHEN 'sessions' THEN v_ses_start + v_hour END
+                AS class_reset,
+            k.spend_period_used AS spend_used, k.spend_limit AS spend_limit,
+            api_key_period_end(k.spend_period, k.spend_period_start) AS spend_reset, v_cost AS cost;
         IF FOUND THEN
             RETURN;
         END IF;
