@@ -47,6 +47,13 @@ def main(path):
         for c in (16, 64):
             out.append(f"| libpq layer ÷ postgres-nio, {statement}, c={c} | "
                        f"{ratio(number(f'driver.{statement}.c{c}.libpq.rps'), number(f'driver.{statement}.c{c}.postgres-nio.rps'))} | ≥ 1.0 |")
+    hash_seconds, threads = number("argon2.hash_seconds"), number("argon2.threads")
+    bound = threads / hash_seconds if hash_seconds and threads else None
+    out.append(f"| logins ÷ Argon2 bound (hasher threads ÷ one hash's time) | {ratio(number('opt.login.c8.rps'), bound)} | (reported) |")
+    out.append(f"| key-path p99 while logins saturate the hasher ÷ idle p99 (c=16, 1,000 keys) | "
+               f"{ratio(number('opt.read_under_login.c16.k1000.p99'), number('read.c16.k1000.p99'))} | ≤ 2 |")
+    out.append(f"| usage?since=month: time with 1M log rows ÷ with 10k | "
+               f"{ratio(number('opt.usage.10k.rps'), number('opt.usage.1m.rps'))} | ≤ 1.5 |")
     out.append("")
 
     out.append("### Key-authenticated read (GET /api/v2/tenant/settings) against B = 1/(1/S + 1/H)\n")
@@ -99,9 +106,28 @@ def main(path):
                        f"{ratio(number(lp + '.rps'), number(nio + '.rps'))} |")
     out.append("")
 
+    out.append("### Logins and the Argon2 bound\n")
+    out.append(f"- One Argon2id hash (t=2, m=19,456 KiB, p=1, libargon2, median of 20): "
+               f"{figure(hash_seconds and hash_seconds * 1000, 1)} ms; bound with {figure(threads)} hasher threads: "
+               f"{figure(bound, 1)} logins/s")
+    out.append(f"- POST /api/v2/auth/login, 8 connections: {figure(number('opt.login.c8.rps'), 1)} req/s, "
+               f"p99 {figure(number('opt.login.c8.p99'), 1)} ms")
+    out.append(f"- GET /api/v2/tenant/settings (c=16, 1,000 keys) while 8 connections log in: "
+               f"{figure(number('opt.read_under_login.c16.k1000.rps'))} req/s, p99 "
+               f"{figure(number('opt.read_under_login.c16.k1000.p99'), 1)} ms (idle: "
+               f"{figure(number('read.c16.k1000.p99'), 1)} ms)")
+    out.append("")
+
+    out.append("### GET /api/v2/api-keys/{id}/usage?since=month (c=16)\n")
+    out.append("| usage_log rows of the key | req/s | p99 ms |")
+    out.append("|---|---|---|")
+    for label, key in (("10,000", "10k"), ("1,000,000", "1m")):
+        out.append(f"| {label} | {figure(number(f'opt.usage.{key}.rps'))} | {figure(number(f'opt.usage.{key}.p99'), 1)} |")
+    out.append("")
+
     out.append("### Memory\n")
     out.append(f"- RSS before load: {figure(number('rss.before_kib') and number('rss.before_kib') / 1024, 1)} MiB; "
-               f"peak RSS after 1,000 open client connections (wrk -c1000, 5 s): "
+               f"peak RSS while 1,000 client connections are open (wrk -c1000, 5 s, sampled every 0.2 s): "
                f"{figure(number('rss.peak_kib') and number('rss.peak_kib') / 1024, 1)} MiB")
     print("\n".join(out))
 
