@@ -120,6 +120,7 @@ final class PostgresConnection: @unchecked Sendable {
         guard PQtransactionStatus(handle) == PQTRANS_IDLE else {
             throw PostgresError.invalidConfiguration("a pipeline must start outside a transaction")
         }
+        for segment in segments { for query in segment { try PostgresBind.checkStorable(query.binds) } }
         guard PQenterPipelineMode(handle) == 1 else { throw lost() }
         var sent: [[PipelineItem]] = []
         for segment in segments {

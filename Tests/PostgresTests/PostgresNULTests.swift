@@ -20,6 +20,13 @@ struct PostgresNULTests {
                 #expect(error.serverMessage.contains("NUL"))
             }
         }
+        // The pipeline path (several implicit transactions in one flight) refuses it before sending.
+        do {
+            _ = try await pool.withConnection { try await $0.pipeline([["SELECT 1 AS one"], ["SELECT \("x\u{0}")::text AS t"]]) }
+            Issue.record("a NUL was sent to the server in a pipeline")
+        } catch let error as PostgresError {
+            #expect(error.sqlState == "22021")
+        }
         // The connection is still good for the next statement.
         let row = try await pool.withConnection { try await $0.query("SELECT \("fine")::text AS t") }.first!
         #expect(try row.decode("t", as: String.self) == "fine")
