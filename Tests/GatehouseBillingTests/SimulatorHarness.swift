@@ -10,6 +10,7 @@ import NIOCore
 import NIOHTTP1
 import Postgres
 import ServiceLifecycle
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -26,6 +27,8 @@ struct SimulatorHarness: Sendable {
     let simulator: StripeSimulator
     let receiver: WebhookReceiver
     let http: HTTPClient
+    /// Calls of `GET /slow/…`, a route that answers after two seconds (for client timeouts).
+    let slowCalls: Counter
 
     var baseURL: String { "http://127.0.0.1:\(port)" }
     var apiBase: URL { simulator.configuration.apiBase }
@@ -64,6 +67,12 @@ struct SimulatorHarness: Sendable {
         )
         let router = Router()
         simulator.registerRoutes(on: router)
+        let slowCalls = Counter()
+        router.get("slow/**") { _, _ -> Response in
+            slowCalls.increment()
+            try? await Task.sleep(for: .seconds(2))
+            return Response(status: .serviceUnavailable)
+        }
         router.post("hooks/{endpoint}") { request, _ -> Response in
             let body = try await request.body.collect(upTo: 1 << 20)
             let status = receiver.receive(payload: Array(body.readableBytesView),
@@ -74,7 +83,7 @@ struct SimulatorHarness: Sendable {
                               logger: TestDatabase.logger)
         let group = ServiceGroup(configuration: .init(services: [app, simulator.worker], logger: TestDatabase.logger))
         let running = Task { try await group.run() }
-        let harness = SimulatorHarness(port: port, simulator: simulator, receiver: receiver, http: http)
+        let harness = SimulatorHarness(port: port, simulator: simulator, receiver: receiver, http: http, slowCalls: slowCalls)
         do {
             try await harness.waitUntilServing()
             let value = try await body(harness)
@@ -213,4 +222,11 @@ struct SimulatorHarness: Sendable {
 struct HarnessError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
+}
+
+/// A thread-safe count.
+final class Counter: Sendable {
+    private let count = Mutex(0)
+    func increment() { count.withLock { $0 += 1 } }
+    var value: Int { count.withLock { $0 } }
 }
