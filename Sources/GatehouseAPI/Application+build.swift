@@ -101,6 +101,7 @@ public func buildApplication(
         managedKeys: PostgresManagedKeyRepository(database: database),
         messaging: PostgresMessagingRepository(database: database),
         tenantSettings: PostgresTenantSettingsRepository(database: database),
+        auditEvents: PostgresAuditEventRepository(database: database),
         messagePrice: Money(exactly: configuration.routePrices["POST /api/v2/messages"] ?? 0) ?? .zero
     )
     try service.registerHandlers(on: router, serverURL: URL(string: "/")!, middlewares: [EmptyBodyMiddleware(maxBytes: configuration.maxBodyBytes), auth])

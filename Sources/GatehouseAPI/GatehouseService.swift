@@ -22,6 +22,8 @@ struct GatehouseService: APIProtocol {
     let messaging: any MessagingRepository
     /// Tenant settings and the consent ledger.
     let tenantSettings: any TenantSettingsRepository
+    /// The append-only audit log (changes append to it through their repositories).
+    let auditEvents: any AuditEventRepository
     /// What one `POST /api/v2/messages` costs (recorded on the message).
     let messagePrice: Money
 
