@@ -209,6 +209,17 @@ struct AuditLogTests {
             #expect(try Self.items(response).isEmpty)
             response = try await client.requestJSON(.get, Self.events, headers: first.authorization)
             #expect(try Self.items(response).count == 1)
+
+            // Ending every session of an account is recorded too.
+            response = try await client.requestJSON(.post, "/api/v2/auth/logout", headers: first.authorization,
+                                                    body: ["scope": "global"])
+            #expect(response.status == 204)
+            let admin = try await TestUsers.addUser(role: .admin, tenantID: first.tenantID)
+            response = try await client.requestJSON(.get, Self.events + "?action=auth_session.revoke_all", headers: admin.authorization)
+            let ended = try Self.items(response)
+            #expect(ended.count == 1)
+            #expect(ended.first?["target_id"] as? String == first.userID.uuidString.lowercased())
+            #expect(ended.first?["actor_id"] as? String == first.userID.uuidString.lowercased())
         }
     }
 
