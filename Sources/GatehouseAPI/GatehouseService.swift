@@ -24,6 +24,8 @@ struct GatehouseService: APIProtocol {
     let tenantSettings: any TenantSettingsRepository
     /// The append-only audit log (changes append to it through their repositories).
     let auditEvents: any AuditEventRepository
+    /// The tenant's usage from the rollups, and the meters its services report (`/usage`).
+    let usage: any UsageReportRepository
     /// What one `POST /api/v2/messages` costs (recorded on the message).
     let messagePrice: Money
 
