@@ -6,6 +6,11 @@ import Postgres
 /// `sql/migrations/0003_create_api_key_hot_path.sql`).
 public protocol APIKeyHotPath: Sendable {
     func hit(hash: Data, now: Date, cost: Decimal, limitClass: APIKeyLimitClass?, tenantID: UUID?) async throws -> APIKeyHit
+
+    /// The same hit, not sent yet: the request's first read of `keyTenantID` carries it (see
+    /// `PendingAdmission`); `conclude` gets its answer and throws the refusal.
+    func pendingHit(hash: Data, now: Date, cost: Decimal, limitClass: APIKeyLimitClass?, keyTenantID: UUID,
+                    conclude: @escaping @Sendable (APIKeyHit) async throws -> Void) -> PendingAdmission
 }
 
 /// `platform_api_key_hit` as a single autocommit statement: no BEGIN/COMMIT round trips, and
@@ -18,11 +23,25 @@ public struct PostgresAPIKeyHotPath: APIKeyHotPath {
     }
 
     public func hit(hash: Data, now: Date, cost: Decimal, limitClass: APIKeyLimitClass?, tenantID: UUID?) async throws -> APIKeyHit {
-        let rows = try await database.pool.withConnection { session in
-            try await session.query("""
-                SELECT * FROM platform_api_key_hit(\(hash), \(now), \(cost), \(limitClass?.rawValue), \(tenantID))
-                """)
-        }
+        let statement = Self.statement(hash: hash, now: now, cost: cost, limitClass: limitClass, tenantID: tenantID)
+        return try Self.decode(try await database.pool.withConnection { try await $0.query(statement) })
+    }
+
+    public func pendingHit(hash: Data, now: Date, cost: Decimal, limitClass: APIKeyLimitClass?, keyTenantID: UUID,
+                           conclude: @escaping @Sendable (APIKeyHit) async throws -> Void) -> PendingAdmission {
+        let pool = database.pool
+        return PendingAdmission(
+            tenantID: keyTenantID,
+            statement: Self.statement(hash: hash, now: now, cost: cost, limitClass: limitClass, tenantID: nil),
+            sendAlone: { statement in try await pool.withConnection { try await $0.query(statement) } },
+            conclude: { rows in try await conclude(try Self.decode(rows)) })
+    }
+
+    static func statement(hash: Data, now: Date, cost: Decimal, limitClass: APIKeyLimitClass?, tenantID: UUID?) -> PostgresQuery {
+        "SELECT * FROM platform_api_key_hit(\(hash), \(now), \(cost), \(limitClass?.rawValue), \(tenantID))"
+    }
+
+    static func decode(_ rows: PostgresRows) throws -> APIKeyHit {
         guard let row = rows.first else { return APIKeyHit(outcome: .notFound) }
         let outcomeText: String = try row.decode("outcome")
         guard let outcome = APIKeyHit.Outcome(rawValue: outcomeText) else { return APIKeyHit(outcome: .notFound) }
