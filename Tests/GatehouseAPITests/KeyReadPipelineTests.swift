@@ -22,7 +22,7 @@ struct KeyReadPipelineTests {
     static func requireApproval(_ tenant: UUID, _ value: Bool) async throws {
         let database = try await TestKeys.database()
         defer { Task { await database.pool.shutdown() } }
-        try await database.withTenant(tenant) { session in
+        _ = try await database.withTenant(tenant) { session in
             try await session.execute("""
                 INSERT INTO tenant_settings (tenant_id, require_approval) VALUES (\(tenant), \(value))
                 ON CONFLICT (tenant_id) DO UPDATE SET require_approval = EXCLUDED.require_approval
@@ -50,7 +50,8 @@ struct KeyReadPipelineTests {
                 for (key, approval) in [(keyA, true), (keyB, false)] {
                     try await client.execute(uri: Self.settings, method: .get, headers: [Self.apiKey: key.raw]) { response in
                         #expect(response.status == .ok)
-                        #expect(try response.json["require_approval"] as? Bool == approval)
+                        let body = try response.json
+                        #expect(body["require_approval"] as? Bool == approval)
                         #expect(response.headers[HTTPField.Name("X-RateLimit-Remaining")!] == String(99 - round))
                     }
                 }
@@ -86,7 +87,8 @@ struct KeyReadPipelineTests {
             try await Self.onKey(tenant, "UPDATE api_keys SET revoked_at = now(), is_active = false WHERE id = \(revoked.id)")
             try await client.execute(uri: Self.settings, method: .get, headers: [Self.apiKey: revoked.raw]) { response in
                 #expect(response.status == .unauthorized)
-                #expect(try response.json["require_approval"] == nil)
+                let body = try response.json
+                #expect(body["require_approval"] == nil)
             }
         }
     }
@@ -102,7 +104,8 @@ struct KeyReadPipelineTests {
             try await Self.onKey(tenant, "UPDATE api_keys SET scopes = '{}' WHERE id = \(key.id)")
             try await client.execute(uri: Self.settings, method: .get, headers: [Self.apiKey: key.raw]) { response in
                 #expect(response.status == .forbidden)
-                #expect(try response.json["error"] as? String == "insufficient_scope")
+                let body = try response.json
+                #expect(body["error"] as? String == "insufficient_scope")
             }
         }
     }
