@@ -24,7 +24,13 @@ public struct PostgresAPIKeyHotPath: APIKeyHotPath {
 
     public func hit(hash: Data, now: Date, cost: Decimal, limitClass: APIKeyLimitClass?, tenantID: UUID?) async throws -> APIKeyHit {
         let statement = Self.statement(hash: hash, now: now, cost: cost, limitClass: limitClass, tenantID: tenantID)
-        return try Self.decode(try await database.pool.withConnection { try await $0.query(statement) })
+        let answer: Result<PostgresRows, any Error>
+        do {
+            answer = .success(try await database.pool.withConnection { try await $0.query(statement) })
+        } catch {
+            answer = .failure(error)
+        }
+        return try Self.hit(from: answer)
     }
 
     public func pendingHit(hash: Data, now: Date, cost: Decimal, limitClass: APIKeyLimitClass?, keyTenantID: UUID,
@@ -34,11 +40,24 @@ public struct PostgresAPIKeyHotPath: APIKeyHotPath {
             tenantID: keyTenantID,
             statement: Self.statement(hash: hash, now: now, cost: cost, limitClass: limitClass, tenantID: nil),
             sendAlone: { statement in try await pool.withConnection { try await $0.query(statement) } },
-            conclude: { rows in try await conclude(try Self.decode(rows)) })
+            conclude: { answer in try await conclude(try Self.hit(from: answer)) })
     }
 
     static func statement(hash: Data, now: Date, cost: Decimal, limitClass: APIKeyLimitClass?, tenantID: UUID?) -> PostgresQuery {
         "SELECT * FROM platform_api_key_hit(\(hash), \(now), \(cost), \(limitClass?.rawValue), \(tenantID))"
+    }
+
+    /// What the server answered to the hit, sent alone or in a pipeline.
+    static func hit(from answer: Result<PostgresRows, any Error>) throws -> APIKeyHit {
+        let rows: PostgresRows
+        do {
+            rows = try answer.get()
+        } catch let error as PostgresError where error.sqlState == "22003" {
+            // The cost would take the key's spend counter past what numeric(20,6) holds: the
+            // statement changed nothing; refuse this call, and cheaper calls still pass.
+            return APIKeyHit(outcome: .spendCounterFull)
+        }
+        return try decode(rows)
     }
 
     static func decode(_ rows: PostgresRows) throws -> APIKeyHit {

@@ -20,7 +20,7 @@ public final class PendingAdmission: Sendable {
     public let tenantID: UUID
     let statement: PostgresQuery
     private let sendAlone: @Sendable (PostgresQuery) async throws -> PostgresRows
-    private let conclude: @Sendable (PostgresRows) async throws -> Void
+    private let conclude: @Sendable (Result<PostgresRows, any Error>) async throws -> Void
     private let state = Mutex(State.pending)
 
     private enum State {
@@ -32,10 +32,11 @@ public final class PendingAdmission: Sendable {
     /// - Parameters:
     ///   - statement: the hit, one statement in its own implicit transaction.
     ///   - sendAlone: runs the hit by itself when no read carries it.
-    ///   - conclude: reads the hit's rows; throws the refusal (401, 429, 402…) when not admitted.
+    ///   - conclude: reads what the server answered (rows, or the statement's error); throws the
+    ///     refusal (401, 429, 402…) when not admitted.
     public init(tenantID: UUID, statement: PostgresQuery,
                 sendAlone: @escaping @Sendable (PostgresQuery) async throws -> PostgresRows,
-                conclude: @escaping @Sendable (PostgresRows) async throws -> Void) {
+                conclude: @escaping @Sendable (Result<PostgresRows, any Error>) async throws -> Void) {
         self.tenantID = tenantID
         self.statement = statement
         self.sendAlone = sendAlone
@@ -55,7 +56,7 @@ public final class PendingAdmission: Sendable {
     func finish(_ answer: Result<PostgresRows, any Error>) async throws {
         let result: Result<Void, any Error>
         do {
-            try await conclude(answer.get())
+            try await conclude(answer)
             result = .success(())
         } catch {
             result = .failure(error)
