@@ -46,7 +46,7 @@ struct SimulatorHarness: Sendable {
         webhookMaxAttempts: Int = 8,
         _ body: @Sendable (SimulatorHarness) async throws -> T
     ) async throws -> T {
-        let pool = try await TestDatabase.appPool(maxConnections: 6)
+        let pool = try await sharedPool()
         let port = try freePort()
         let receiver = WebhookReceiver(failFirst: failFirst)
         // Redirects are the pages' answers under test: never followed.
@@ -90,15 +90,28 @@ struct SimulatorHarness: Sendable {
             await group.triggerGracefulShutdown()
             _ = await running.result
             try await http.shutdown()
-            await pool.shutdown()
             return value
         } catch {
             await group.triggerGracefulShutdown()
             _ = await running.result
             try? await http.shutdown()
-            await pool.shutdown()
             throw error
         }
+    }
+
+    /// One small pool for every harness of the test process: the suites run in parallel and
+    /// must not take the test cluster's connection slots from the other suites.
+    private static func sharedPool() async throws -> PostgresPool {
+        try await TestDatabase.migrate()
+        _ = try TestDatabase.appURL
+        return SharedPool.pool
+    }
+
+    private enum SharedPool {
+        // The environment was checked above, before this is first touched.
+        static let pool = PostgresPool(
+            configuration: try! PostgresConfiguration(url: try! TestDatabase.appURL, maxConnections: 6, acquireTimeout: .seconds(60)),
+            logger: TestDatabase.logger)
     }
 
     private func waitUntilServing() async throws {
