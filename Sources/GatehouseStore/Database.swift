@@ -15,7 +15,19 @@ public struct Database: Sendable {
     }
 
     /// Runs `body` in a transaction scoped to `tenantID`.
+    ///
+    /// A transaction that Postgres aborted as a deadlock victim or a serialization failure
+    /// (SQLSTATE 40P01 / 40001) changed nothing, so it is run once more from the start. `body`
+    /// must therefore act only through `session` (every repository closure does).
     public func withTenant<T>(_ tenantID: UUID, _ body: (PostgresSession) async throws -> T) async throws -> T {
+        do {
+            return try await withTenantOnce(tenantID, body)
+        } catch let error as PostgresError where error.isSerializationFailure {
+            return try await withTenantOnce(tenantID, body)
+        }
+    }
+
+    private func withTenantOnce<T>(_ tenantID: UUID, _ body: (PostgresSession) async throws -> T) async throws -> T {
         try await pool.withTransaction { session in
             try await session.query("SELECT set_config('app.tenant_id', \(tenantID.uuidString.lowercased()), true)")
             return try await body(session)

@@ -3,10 +3,16 @@ import GatehouseCore
 import Postgres
 
 /// `MessagingRepository` over Postgres. The caps are exact under concurrency because each
-/// creating transaction first locks the tenant's row (`SELECT … FOR UPDATE`), then counts and
-/// inserts: creates and sends of one tenant take turns, and each sees the rows the previous one
-/// committed (READ COMMITTED takes a fresh snapshot per statement). The tenant row exists for
+/// creating transaction first locks the tenant's row (`SELECT … FOR NO KEY UPDATE`), then counts
+/// and inserts: creates and sends of one tenant take turns, and each sees the rows the previous
+/// one committed (READ COMMITTED takes a fresh snapshot per statement). The tenant row exists for
 /// every tenant, unlike its subscription row, so it is the lock every path can take.
+///
+/// `NO KEY UPDATE`, not `UPDATE`: every insert of a row that references the tenant (an inbound
+/// message) takes `KEY SHARE` on it for the foreign key. `FOR UPDATE` conflicts with that, so an
+/// inbound message holding its session row waited for a send holding the tenant row, while the
+/// send waited for the session row to count the message: a deadlock. `NO KEY UPDATE` still
+/// serialises the creating paths with one another and leaves foreign-key checks alone.
 public struct PostgresMessagingRepository: MessagingRepository {
     let database: Database
 
@@ -59,7 +65,7 @@ public struct PostgresMessagingRepository: MessagingRepository {
               JOIN plans p ON p.id = COALESCE(s.plan_id, 'free')
               LEFT JOIN tenant_settings ts ON ts.tenant_id = t.id
              WHERE t.id = \(tenantID)
-               FOR UPDATE OF t
+               FOR NO KEY UPDATE OF t
             """).first else {
             throw GatehouseError(.unauthorized, "The tenant no longer exists.")
         }
