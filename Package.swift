@@ -11,6 +11,8 @@ let package = Package(
     products: [
         .executable(name: "gatehouse", targets: ["gatehouse"]),
         .library(name: "GatehouseClient", targets: ["GatehouseClient"]),
+        // The libpq layer, for Benchmarks/ (compared with postgres-nio there, not here).
+        .library(name: "GatehousePostgres", targets: ["Postgres"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
