@@ -37,13 +37,13 @@ class Replica:
 
     def __init__(self, name: str, database_url: str, **environment: str) -> None:
         self.name = name
-        self.log_path = os.path.join(WORK, f"{name}.log")
+        self.log_path = os.path.join(WORK, re.sub(r"[^A-Za-z0-9]+", "-", name) + ".log")
         env = {
             "PATH": os.environ["PATH"], "HOST": "127.0.0.1", "PORT": "0",
             "DATABASE_URL": database_url,
             "KEY_PEPPER": os.environ["KEY_PEPPER"], "JWT_SIGNING_KEY": os.environ["JWT_SIGNING_KEY"],
             "MIGRATIONS_DIR": os.environ["MIGRATIONS_DIR"], "OPENAPI_SPEC": os.environ["OPENAPI_SPEC"],
-            "LOG_FORMAT": "json", "LOG_LEVEL": "warning", "DB_POOL_SIZE": "8",
+            "LOG_FORMAT": "json", "LOG_LEVEL": "info", "DB_POOL_SIZE": "8",
             "USAGE_FLUSH_INTERVAL_MS": "1000", "MAIL_TRANSPORT": "log",
             **environment,
         }
@@ -196,7 +196,7 @@ def report(case: str, goal_met: bool, **figures) -> None:
 
 
 def exact_limit_case(case: str, database_url: str, **environment: str) -> None:
-    replicas = [Replica(f"{case}-{i}", database_url, **environment) for i in range(3)]
+    replicas = [Replica(f"{case} {i}", database_url, **environment) for i in range(3)]
     try:
         key, key_id = admin_key(replicas[0], rate_limit_general=600)
         started = time.monotonic()
@@ -214,13 +214,15 @@ def exact_limit_case(case: str, database_url: str, **environment: str) -> None:
 
 
 def restart_case() -> None:
-    replicas = [Replica(f"restart-{i}", DIRECT_URL) for i in range(3)]
+    replicas = [Replica(f"restart {i}", DIRECT_URL) for i in range(3)]
     try:
         key, key_id = admin_key(replicas[0], rate_limit_general=0)
         load = Load(replicas, key, total=1_000_000, threads=8, seconds=8).run()
         time.sleep(2)
+        # -l: the new server logs to its file, not to pg_ctl's output (it would hold it open).
         subprocess.run(["runuser", "-u", "postgres", "--", f"{PG_BIN}/pg_ctl", "restart", "-D", PG_DATA,
-                        "-m", "fast", "-w", "-t", "60"], check=True, capture_output=True, cwd="/")
+                        "-m", "fast", "-w", "-t", "60", "-l", os.path.join(os.path.dirname(PG_DATA), "postgres.log")],
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd="/")
         restarted_at = time.monotonic()
         load.join()
         ok = load.count(lambda s: s == 200)
@@ -237,7 +239,7 @@ def restart_case() -> None:
 
 
 def stop_case(case: str, sig: int) -> None:
-    replicas = [Replica(f"{case}-{i}", DIRECT_URL, USAGE_FLUSH_INTERVAL_MS="1000") for i in range(3)]
+    replicas = [Replica(f"{case} {i}", DIRECT_URL, USAGE_FLUSH_INTERVAL_MS="1000") for i in range(3)]
     try:
         key, key_id = admin_key(replicas[0], rate_limit_general=0)
         load = Load(replicas, key, total=1_000_000, threads=8, seconds=6).run()
