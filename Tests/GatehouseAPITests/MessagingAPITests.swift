@@ -327,11 +327,16 @@ struct MessagingAPITests {
         let master = try await TestMasterKey.create()
         let database = try await AdminFixtures.database()
         defer { Task { await database.pool.shutdown() } }
-        try await TestApp.run { client in
+        // A connection for every request and a generous wait: this test is about lock order,
+        // not about the pool's back-pressure on a busy machine.
+        var configuration = try await TestApp.configuration()
+        configuration.databasePoolSize = 16
+        configuration.databasePoolTimeout = .seconds(60)
+        try await TestApp.run(configuration) { client in
             let key = try await AdminFixtures.key(client, master: master, ["rate_limit_messages": 0])
             try await AdminFixtures.setPlan("business", tenantID: key.tenantID, database: database)
             let session = try #require(try await Self.createSession(client, key).object["id"] as? String)
-            let rounds = 12
+            let rounds = 8
             let requests = (0..<(2 * rounds)).map { index in
                 index.isMultiple(of: 2)
                     ? ConcurrentRequest(method: .post, uri: "/api/v2/messages", headers: key.headers,
