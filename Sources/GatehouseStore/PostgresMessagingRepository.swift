@@ -13,6 +13,9 @@ import Postgres
 /// inbound message holding its session row waited for a send holding the tenant row, while the
 /// send waited for the session row to count the message: a deadlock. `NO KEY UPDATE` still
 /// serialises the creating paths with one another and leaves foreign-key checks alone.
+///
+/// Lock order within a transaction: tenant row, then the message (with its daily rollup row,
+/// written by trigger), then the session row's counters. Every path keeps it.
 public struct PostgresMessagingRepository: MessagingRepository {
     let database: Database
 
@@ -153,14 +156,17 @@ public struct PostgresMessagingRepository: MessagingRepository {
 
     public func recordInbound(tenantID: UUID, sessionID: UUID, from: String, text: String) async throws -> Bool {
         try await database.withTenant(tenantID) { session in
-            let updated = try await session.execute("""
-                UPDATE messaging_sessions SET messages_received = messages_received + 1
-                 WHERE id = \(sessionID) AND state <> 'deleted'
-                """)
-            guard updated > 0 else { return false }
-            try await session.execute("""
+            // The message (and, by trigger, its daily rollup row) first, then the session's
+            // counter: the order sends and approvals take too, so they cannot deadlock.
+            let inserted = try await session.execute("""
                 INSERT INTO messages (tenant_id, session_id, direction, peer_number, text, status)
-                VALUES (\(tenantID), \(sessionID), 'inbound', \(from), \(text), 'received')
+                SELECT \(tenantID), s.id, 'inbound', \(from), \(text), 'received'
+                  FROM messaging_sessions s
+                 WHERE s.id = \(sessionID) AND s.state <> 'deleted'
+                """)
+            guard inserted > 0 else { return false }
+            try await session.execute("""
+                UPDATE messaging_sessions SET messages_received = messages_received + 1 WHERE id = \(sessionID)
                 """)
             return true
         }
