@@ -21,6 +21,7 @@ public struct Database: Sendable {
     /// (SQLSTATE 40P01 / 40001) changed nothing, so it is run once more from the start. `body`
     /// must therefore act only through `session` (every repository closure does).
     public func withTenant<T>(_ tenantID: UUID, _ body: (PostgresSession) async throws -> T) async throws -> T {
+        try await PendingAdmission.current?.settle()
         do {
             return try await pool.withTransaction(prelude: [Self.scope(to: tenantID)], body)
         } catch let error as PostgresError where error.isSerializationFailure {
@@ -31,7 +32,17 @@ public struct Database: Sendable {
     /// Runs one read statement scoped to `tenantID` in a single round trip: the scope and the
     /// statement form one implicit transaction, closed by its own sync point, so the setting
     /// ends with it exactly as in `withTenant`. For reads that are one statement.
+    ///
+    /// When the request's key hit is still pending (`PendingAdmission`) for this tenant, the hit
+    /// goes first in the same flight, as its own implicit transaction; a refusal is thrown and
+    /// the read's rows are never returned.
     public func read(asTenant tenantID: UUID, _ query: PostgresQuery) async throws -> PostgresRows {
+        if let admission = PendingAdmission.current {
+            if admission.tenantID == tenantID, admission.claim() {
+                return try await read(asTenant: tenantID, query, after: admission)
+            }
+            try await admission.settle()
+        }
         var attempts = 0
         while true {
             attempts += 1
@@ -46,6 +57,22 @@ public struct Database: Sendable {
         }
     }
 
+    /// The hit and the read in one flight: two implicit transactions, two sync points.
+    private func read(asTenant tenantID: UUID, _ query: PostgresQuery, after admission: PendingAdmission) async throws
+        -> PostgresRows {
+        let results: [Result<[PostgresRows], PostgresError>]
+        do {
+            results = try await pool.withConnection { session in
+                try await session.pipeline([[admission.statement], [Self.scope(to: tenantID), query]])
+            }
+        } catch {
+            try await admission.finish(.failure(error))
+            throw error
+        }
+        try await admission.finish(results[0].map { $0[0] }.mapError { $0 as any Error })
+        return try results[1].get()[1]
+    }
+
     /// Runs `statements` scoped to `tenantID` as one implicit transaction in one round trip,
     /// committed without waiting for the WAL flush (`synchronous_commit = off`, for this
     /// transaction only). For counters on hot rows (an API key's), so that their row lock is
@@ -53,6 +80,7 @@ public struct Database: Sendable {
     /// the last few hundred milliseconds of such increments (the same trade-off as the hot
     /// path's counters, see sql/migrations/0003). Never for records that must survive.
     public func bumpCounters(asTenant tenantID: UUID, _ statements: [PostgresQuery]) async throws {
+        try await PendingAdmission.current?.settle()
         let outcome = try await pool.withConnection { session in
             try await session.pipeline([
                 [Self.scope(to: tenantID), "SELECT set_config('synchronous_commit', 'off', true)"] + statements,
@@ -68,7 +96,8 @@ public struct Database: Sendable {
 
     /// Runs `body` in a transaction without a tenant (platform functions and global tables only).
     public func withPlatform<T>(_ body: (PostgresSession) async throws -> T) async throws -> T {
-        try await pool.withTransaction(body)
+        try await PendingAdmission.current?.settle()
+        return try await pool.withTransaction(body)
     }
 
     /// Whether the database answers a trivial query.
