@@ -1,13 +1,14 @@
 import Foundation
 import GatehouseAuth
 import GatehouseCore
+import GatehouseServices
 import GatehouseStore
 
 /// Tenant self-service API keys (`account:manage`, declared in openapi.yaml), their usage, and
 /// `POST /keys/verify`. Only the tenant's own self-service keys are reachable here; operator
 /// managed keys and other tenants' keys are 404.
 extension GatehouseService {
-    static let rawKeyWarning = "Save this key now: it will not be shown again."
+    static let rawKeyWarning = APIKeyService.rawKeyWarning
     static let defaultVerifyEndpoint = "POST /api/v2/keys/verify"
 
     /// GET /api/v2/api-keys
@@ -33,23 +34,12 @@ extension GatehouseService {
     func apiKeysCreate(_ input: Operations.ApiKeysCreate.Input) async throws -> Operations.ApiKeysCreate.Output {
         let caller = try Caller.current()
         guard case .json(let body) = input.body else { throw GatehouseError.invalidRequest("Send a JSON body.") }
-        let name = try Self.validName(body.name)
-        let scopes = try caller.grantable(body.scopes.map(\.rawValue))
-        if let days = body.expiresInDays, !(1...3650).contains(days) {
-            throw GatehouseError.validation("expires_in_days", "must be between 1 and 3650")
-        }
-        let rpm = try Self.validRateLimit(body.rateLimitRpm ?? 60)
-        let spendLimit = try body.spendLimit.map { try Self.validSpendLimit($0) }
-        let now = keys.clock()
-        let raw = keys.format.generate(.live)
-        let record = try await keys.repository.create(
+        let (record, raw) = try await keys.issuer.create(
             tenantID: caller.tenantID,
-            NewAPIKey(
-                name: name, hash: keys.hasher.hash(raw), keyPrefix: KeyFormat.displayPrefix(of: raw), scopes: scopes,
-                expiresAt: body.expiresInDays.map { now.addingTimeInterval(Double($0) * 86_400) },
-                rateLimitRPM: rpm, spendLimit: spendLimit, spendPeriod: (body.spendPeriod ?? .month).rawValue,
-                createdByUserID: caller.userID),
-            now: now)
+            APIKeyService.Draft(name: body.name, scopes: body.scopes.map(\.rawValue), expiresInDays: body.expiresInDays,
+                                rateLimitRPM: body.rateLimitRpm, spendLimit: body.spendLimit,
+                                spendPeriod: body.spendPeriod?.rawValue),
+            held: caller.scopes, createdBy: caller.userID)
         requestLogger.info("api key created", metadata: ["api_key_id": "\(record.id.uuidString.lowercased())"])
         return .created(.init(body: .json(Self.created(record, raw: raw))))
     }
@@ -70,24 +60,19 @@ extension GatehouseService {
         let id = try Self.keyID(input.path.id)
         guard case .json(let body) = input.body else { throw GatehouseError.invalidRequest("Send a JSON body.") }
         var changes = APIKeyChanges()
-        if let name = body.name { changes.name = try Self.validName(name) }
+        if let name = body.name { changes.name = try APIKeyRules.name(name) }
         if let scopes = body.scopes {
             let unknown = scopes.filter { Scope(rawValue: $0) == nil }
             guard unknown.isEmpty else {
                 throw GatehouseError.validation("scopes", "unknown scope: \(unknown.sorted().joined(separator: ", "))")
             }
-            changes.scopes = try caller.grantable(scopes)
+            changes.scopes = try APIKeyRules.grantable(scopes, held: caller.scopes)
         }
-        if let rpm = body.rateLimitRPM { changes.rateLimitRPM = try Self.validRateLimit(rpm) }
+        if let rpm = body.rateLimitRPM { changes.rateLimitRPM = try APIKeyRules.rateLimit(rpm) }
         if body.spendLimitPresent {
-            changes.spendLimit = .some(try body.spendLimit.map { try Self.validSpendLimit($0) })
+            changes.spendLimit = .some(try body.spendLimit.map(APIKeyRules.spendLimit))
         }
-        if let period = body.spendPeriod {
-            guard ["day", "week", "month", "forever"].contains(period) else {
-                throw GatehouseError.validation("spend_period", "must be one of day, week, month, forever")
-            }
-            changes.spendPeriod = period
-        }
+        if let period = body.spendPeriod { changes.spendPeriod = try APIKeyRules.spendPeriod(period) }
         guard let record = try await keys.repository.update(tenantID: caller.tenantID, id: id, changes, now: keys.clock()) else {
             throw GatehouseError.notFound("API key")
         }
@@ -111,22 +96,9 @@ extension GatehouseService {
         let id = try Self.keyID(input.path.id)
         var grace = 0
         if case .json(let body)? = input.body { grace = body.graceSeconds ?? 0 }
-        guard (0...604_800).contains(grace) else {
-            throw GatehouseError.validation("grace_seconds", "must be between 0 and 604800")
-        }
-        let raw = keys.format.generate(.live)
-        let result = try await keys.repository.rotate(
-            tenantID: caller.tenantID, id: id, hash: keys.hasher.hash(raw), keyPrefix: KeyFormat.displayPrefix(of: raw),
-            graceSeconds: grace, now: keys.clock())
-        switch result {
-        case .notFound:
-            throw GatehouseError.notFound("API key")
-        case .revoked:
-            throw GatehouseError(.conflict, "A revoked key cannot be rotated.")
-        case .rotated(let record):
-            requestLogger.info("api key rotated", metadata: ["rotated_api_key_id": "\(id.uuidString.lowercased())", "grace_seconds": "\(grace)"])
-            return .ok(.init(body: .json(Self.created(record, raw: raw))))
-        }
+        let (record, raw) = try await keys.issuer.rotate(tenantID: caller.tenantID, id: id, graceSeconds: grace)
+        requestLogger.info("api key rotated", metadata: ["rotated_api_key_id": "\(id.uuidString.lowercased())", "grace_seconds": "\(grace)"])
+        return .ok(.init(body: .json(Self.created(record, raw: raw))))
     }
 
     /// GET /api/v2/api-keys/{id}/usage
@@ -137,16 +109,9 @@ extension GatehouseService {
         guard let record = try await keys.repository.get(tenantID: caller.tenantID, id: id, now: now) else {
             throw GatehouseError.notFound("API key")
         }
-        // The rollups are per UTC day: a window covers whole days, from the day it starts in.
-        let start: Date = switch input.query.since ?? .month {
-        case .day: now.addingTimeInterval(-86_400)
-        case .week: now.addingTimeInterval(-7 * 86_400)
-        case .month: now.addingTimeInterval(-30 * 86_400)
-        case .all: record.createdAt
-        }
-        let sinceDay = Self.startOfUTCDay(start)
-        // `all` is everything the key ever did, whatever the clock says about its creation.
-        let queryDay = input.query.since == .all ? Date(timeIntervalSince1970: 0) : sinceDay
+        let window = UsageWindow(rawValue: (input.query.since ?? .month).rawValue) ?? .month
+        let sinceDay = window.firstDay(now: now, keyCreatedAt: record.createdAt)
+        let queryDay = window.queryDay(now: now, keyCreatedAt: record.createdAt)
         let summary = try await keys.usage.summary(tenantID: caller.tenantID, keyID: id, sinceDay: queryDay)
         let money = APIKeyAuthenticator.money
         return .ok(.init(body: .json(.init(
@@ -254,24 +219,6 @@ extension GatehouseService {
         return min(limit, 200)
     }
 
-    static func validName(_ name: String) throws -> String {
-        let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard (1...64).contains(trimmed.count) else { throw GatehouseError.validation("name", "must be 1 to 64 characters") }
-        return trimmed
-    }
-
-    static func validRateLimit(_ rpm: Int) throws -> Int {
-        guard (0...1_000_000).contains(rpm) else {
-            throw GatehouseError.validation("rate_limit_rpm", "must be between 0 (no cap) and 1000000")
-        }
-        return rpm
-    }
-
-    static func validSpendLimit(_ money: Money) throws -> Decimal {
-        guard money.amount >= 0 else { throw GatehouseError.validation("spend_limit", "must not be negative") }
-        return money.amount
-    }
-
     /// Base64url (no padding) of the repository's keyset position.
     static func encodeKeyCursor(_ position: String) -> String {
         Data(position.utf8).base64EncodedString()
@@ -286,12 +233,6 @@ extension GatehouseService {
               text.wholeMatch(of: /[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?\+00\|[0-9a-f-]{36}/) != nil
         else { return nil }
         return text
-    }
-
-    static func startOfUTCDay(_ date: Date) -> Date {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        return calendar.startOfDay(for: date)
     }
 
     static func apiKey(_ record: APIKeyRecord) -> Components.Schemas.ApiKey {

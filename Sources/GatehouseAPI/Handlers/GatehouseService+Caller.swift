@@ -19,20 +19,5 @@ extension GatehouseService {
                 throw GatehouseError.unauthorized
             }
         }
-
-        /// `requested` if every scope is known and held by the caller (a key never gets more than its creator).
-        func grantable(_ requested: [String]) throws -> [String] {
-            var result: [String] = []
-            for name in requested where !result.contains(name) {
-                guard let scope = Scope(rawValue: name) else {
-                    throw GatehouseError.validation("scopes", "unknown scope: \(name)")
-                }
-                guard scopes.contains(scope) else {
-                    throw GatehouseError.validation("scopes", "you cannot grant a scope you do not hold: \(name)")
-                }
-                result.append(name)
-            }
-            return result.sorted()
-        }
     }
 }
