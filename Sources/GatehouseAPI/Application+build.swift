@@ -113,9 +113,12 @@ public func buildApplication(
         managedKeys: PostgresManagedKeyRepository(database: database),
         messaging: PostgresMessagingRepository(database: database),
         tenantSettings: tenantSettings,
+        usage: PostgresUsageReportRepository(database: database),
         messagePrice: Money(exactly: configuration.routePrices["POST /api/v2/messages"] ?? 0) ?? .zero
     )
-    try service.registerHandlers(on: router, serverURL: URL(string: "/")!, middlewares: [EmptyBodyMiddleware(maxBytes: configuration.maxBodyBytes), auth])
+    try service.registerHandlers(on: router, serverURL: URL(string: "/")!, middlewares: [
+        EmptyBodyMiddleware(maxBytes: configuration.maxBodyBytes), auth, TextInputMiddleware(maxBytes: configuration.maxBodyBytes),
+    ])
 
     // The web console: the same services and repositories, and the contract's policies decide
     // what each role may do there too.

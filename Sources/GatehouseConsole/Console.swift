@@ -145,6 +145,8 @@ public struct Console: Sendable {
                     "text": "For your safety the form could not be accepted (its security token did not match). Go back, reload the page and try again.",
                     "link": ["href": call.user == nil ? "/console/sign-in" : "/console/keys", "label": "Continue"],
                 ]), status: 403)
+            } else if let field = form.nulField ?? call.query.nulField {
+                throw GatehouseError.validation(field, "must not contain the NUL character (U+0000)")
             } else if signedIn, call.user == nil {
                 outcome = .redirect("/console/sign-in")
             } else {

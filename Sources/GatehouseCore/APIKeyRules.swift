@@ -11,7 +11,7 @@ public enum APIKeyRules {
     /// A trimmed name of 1-64 characters.
     public static func name(_ name: String) throws -> String {
         let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard (1...64).contains(trimmed.count) else { throw GatehouseError.validation("name", "must be 1 to 64 characters") }
+        try TextLength.check(trimmed, field: "name", scalars: 1...64)
         return trimmed
     }
 
@@ -22,8 +22,13 @@ public enum APIKeyRules {
         return rpm
     }
 
+    /// The largest spend cap: far below what `numeric(20,6)` holds.
+    public static let maxSpendLimit = Decimal(1_000_000_000_000)
+
     public static func spendLimit(_ money: Money) throws -> Decimal {
-        guard money.amount >= 0 else { throw GatehouseError.validation("spend_limit", "must not be negative") }
+        guard money.amount >= 0, money.amount <= maxSpendLimit else {
+            throw GatehouseError.validation("spend_limit", "must be between 0 and \(Money(exactly: maxSpendLimit)!)")
+        }
         return money.amount
     }
 

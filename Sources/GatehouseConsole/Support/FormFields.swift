@@ -23,6 +23,12 @@ struct FormFields: Sendable {
         pairs.filter { $0.name == name }.map(\.value)
     }
 
+    /// The first field whose name or value holds U+0000, which PostgreSQL text cannot store.
+    var nulField: String? {
+        pairs.first { $0.name.unicodeScalars.contains("\0") || $0.value.unicodeScalars.contains("\0") }
+            .map { $0.name.replacingOccurrences(of: "\0", with: "") }
+    }
+
     /// The trimmed value, nil when absent or blank.
     func text(_ name: String) -> String? {
         guard let value = self[name]?.trimmingCharacters(in: .whitespacesAndNewlines), !value.isEmpty else { return nil }

@@ -76,6 +76,10 @@ struct ConsoleKeysTests {
             #expect(page.html.contains("value=\"1.1234567\""))
             page = try await browser.post("/console/keys", [("name", "x"), ("rate_limit_rpm", "-1")])
             #expect(page.text.contains("Must be between 0 (no cap) and 1000000."))
+            // PostgreSQL text cannot hold NUL: refused before anything reaches the database.
+            page = try await browser.post("/console/keys", [("name", "nul\u{0}name")])
+            #expect(page.status == .unprocessableContent)
+            #expect(page.text.contains("NUL"))
             let keys = try await client.send(.get, "/api/v2/api-keys", headers: owner.authorization)
             #expect((try keys.json["items"] as? [Any])?.isEmpty == true)
         }
