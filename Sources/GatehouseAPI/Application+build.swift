@@ -106,6 +106,7 @@ public func buildApplication(
     )
 
     let tenantSettings = PostgresTenantSettingsRepository(database: database)
+    let usageReports = PostgresUsageReportRepository(database: database)
     let service = GatehouseService(
         database: database, migrations: migrations, registry: registry, logger: logger,
         auth: authContext,
@@ -113,7 +114,7 @@ public func buildApplication(
         managedKeys: PostgresManagedKeyRepository(database: database),
         messaging: PostgresMessagingRepository(database: database),
         tenantSettings: tenantSettings,
-        usage: PostgresUsageReportRepository(database: database),
+        usage: usageReports,
         messagePrice: Money(exactly: configuration.routePrices["POST /api/v2/messages"] ?? 0) ?? .zero
     )
     try service.registerHandlers(on: router, serverURL: URL(string: "/")!, middlewares: [
@@ -124,6 +125,9 @@ public func buildApplication(
     // what each role may do there too.
     let console = try Console(
         accounts: accountService, keys: keyIssuer, usage: usageLog, tenantSettings: tenantSettings,
+        usageReports: usageReports,
+        // Plan limits come from the billing repository once it is part of the server.
+        planLimits: { _ in nil },
         secret: Data((configuration.jwtSigningKey + configuration.keyPepper + "console").utf8),
         permits: { operationID, role in policies[operationID]?.permits(role) ?? false },
         logger: logger

@@ -17,6 +17,9 @@ public struct Console: Sendable {
     let keys: APIKeyService
     let usage: any UsageLogRepository
     let tenantSettings: any TenantSettingsRepository
+    let usageReports: any UsageReportRepository
+    /// The tenant's plan limits, when billing knows them.
+    let planLimits: @Sendable (_ tenantID: UUID) async throws -> ConsolePlanLimits?
     let permits: @Sendable (_ operationID: String, _ role: Role) -> Bool
     let csrf: CSRFProtection
     /// Cookies are `Secure` unless `PUBLIC_URL` is plain http on a loopback host.
@@ -26,10 +29,12 @@ public struct Console: Sendable {
 
     /// - Parameters:
     ///   - secret: server secret the CSRF tokens are derived from.
+    ///   - planLimits: the tenant's plan limits (nil when not known).
     ///   - permits: whether a user of `role` may call the API operation `operationID`.
     public init(
         accounts: AccountService, keys: APIKeyService, usage: any UsageLogRepository,
-        tenantSettings: any TenantSettingsRepository, secret: Data,
+        tenantSettings: any TenantSettingsRepository, usageReports: any UsageReportRepository,
+        planLimits: @escaping @Sendable (_ tenantID: UUID) async throws -> ConsolePlanLimits?, secret: Data,
         permits: @escaping @Sendable (_ operationID: String, _ role: Role) -> Bool,
         logger: Logger
     ) throws {
@@ -37,6 +42,8 @@ public struct Console: Sendable {
         self.keys = keys
         self.usage = usage
         self.tenantSettings = tenantSettings
+        self.usageReports = usageReports
+        self.planLimits = planLimits
         self.permits = permits
         self.csrf = CSRFProtection(secret: secret)
         self.secureCookies = !Self.isLoopbackHTTP(accounts.publicURL)
@@ -82,6 +89,8 @@ public struct Console: Sendable {
         routeWithID(router, .post, "/console/keys/:id/revoke") { try await revokeKey($0, id: $1) }
         routeWithID(router, .post, "/console/keys/:id/rotate") { try await rotateKey($0, id: $1) }
 
+        route(router, .get, "/console/usage") { try await usagePage($0) }
+        route(router, .get, "/console/usage.csv") { try await usageCSV($0) }
         route(router, .get, "/console/settings") { try await settingsPage($0) }
         route(router, .post, "/console/settings") { try await updateSettings($0) }
         route(router, .get, "/console/account") { try await accountPage($0) }

@@ -243,8 +243,9 @@ class Walk:
         # The calls reach the key's page (the usage log is written in batches).
         self.driver.get(key_url)
         deadline = time.monotonic() + 30
-        while "POST /api/v2/messages" not in self.driver.find_element(By.ID, "recent-calls").text:
-            check(time.monotonic() < deadline, "the calls never appeared in recent calls")
+        while ("POST /api/v2/messages" not in self.driver.find_element(By.ID, "recent-calls").text
+               or "5 calls" not in self.driver.find_element(By.CSS_SELECTOR, "[data-window=all]").text):
+            check(time.monotonic() < deadline, "the calls never appeared on the key's page")
             time.sleep(0.5)
             self.driver.refresh()
         rows = self.driver.find_elements(By.CSS_SELECTOR, "#recent-calls tbody tr")

@@ -46,6 +46,9 @@ extension Console {
                            problem: String? = nil, errors: [String: String] = [:], form: FormFields? = nil) async throws -> String {
         let now = keys.clock()
         let status = Self.status(of: record, now: now)
+        // Recent calls first: the usage writer may land a batch meanwhile, and the totals read
+        // after them then include every call the table shows.
+        let recent = try await recentContext(user: user, record: record)
         var summaries: [UsageWindow: UsageSummary] = [:]
         for window in UsageWindow.allCases {
             summaries[window] = try await usage.summary(
@@ -86,7 +89,7 @@ extension Console {
             "periods": ConsoleFormat.periodOptions(selected: form?["spend_period"] ?? record.spendPeriod),
             "errors": errors,
         ]
-        for (name, value) in try await recentContext(user: user, record: record) { context[name] = value }
+        for (name, value) in recent { context[name] = value }
         return templates.page("keyDetail", title: record.name, call: call, section: .keys, notice: notice, problem: problem, context)
     }
 

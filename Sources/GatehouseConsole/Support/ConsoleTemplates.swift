@@ -9,11 +9,12 @@ struct ConsoleTemplates: Sendable {
 
     /// A navigation entry.
     enum Section: String, CaseIterable {
-        case keys, settings, account
+        case keys, usage, settings, account
 
         var label: String {
             switch self {
             case .keys: "API keys"
+            case .usage: "Usage"
             case .settings: "Settings"
             case .account: "Account"
             }
@@ -27,7 +28,7 @@ struct ConsoleTemplates: Sendable {
             "confirmLink": Self.confirmLink, "resetPassword": Self.resetPassword, "message": Self.message,
             "bar": Self.bar, "keys": Self.keys, "newKey": Self.newKey, "rawKey": Self.rawKey,
             "revokeConfirm": Self.revokeConfirm, "keyDetail": Self.keyDetail, "recentCalls": Self.recentCalls,
-            "settings": Self.settings, "account": Self.account,
+            "settings": Self.settings, "account": Self.account, "usage": Self.usage,
         ]
         for (name, text) in templates {
             try library.register(text, named: name)
