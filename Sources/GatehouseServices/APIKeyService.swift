@@ -3,9 +3,10 @@ import GatehouseAuth
 import GatehouseCore
 import GatehouseStore
 
-/// Creating and rotating self-service keys, shared by the JSON API and the console: the raw
-/// key is minted here, only its HMAC and display prefix are stored, and the raw value goes
-/// back to the caller once.
+/// Creating, changing and rotating self-service keys, shared by the JSON API and the console:
+/// the input rules (`APIKeyRules`), the key-management rule (`KeyGrantPolicy`) and the audit
+/// event of each change. The raw key is minted here, only its HMAC and display prefix are
+/// stored, and the raw value goes back to the caller once.
 public struct APIKeyService: Sendable {
     public let format: KeyFormat
     public let hasher: KeyHasher
@@ -41,14 +42,18 @@ public struct APIKeyService: Sendable {
         }
     }
 
-    /// Applies the rules (scopes limited to `held`) and creates the key; returns it with its raw value.
-    public func create(tenantID: UUID, _ draft: Draft, held: Set<Scope>, createdBy userID: UUID?) async throws -> (APIKeyRecord, raw: String) {
+    /// Applies the rules and creates the key (audited as `api_key.create` by `actor`); returns
+    /// it with its raw value.
+    public func create(tenantID: UUID, _ draft: Draft, policy: KeyGrantPolicy, createdBy userID: UUID?,
+                       actor: AuditActor) async throws -> (APIKeyRecord, raw: String) {
         let name = try APIKeyRules.name(draft.name)
-        let scopes = try APIKeyRules.grantable(draft.scopes, held: held)
+        let scopes = try policy.grantableScopes(draft.scopes)
         let days = try draft.expiresInDays.map(APIKeyRules.expiresInDays)
-        let rpm = try APIKeyRules.rateLimit(draft.rateLimitRPM ?? APIKeyRules.defaultRateLimitRPM)
-        let spendLimit = try draft.spendLimit.map(APIKeyRules.spendLimit)
-        let period = try APIKeyRules.spendPeriod(draft.spendPeriod ?? "month")
+        let limits = KeyLimits(
+            rateLimitRPM: try APIKeyRules.rateLimit(draft.rateLimitRPM ?? APIKeyRules.defaultRateLimitRPM),
+            spendLimit: try draft.spendLimit.map(APIKeyRules.spendLimit),
+            spendPeriod: try APIKeyRules.spendPeriod(draft.spendPeriod ?? "month"))
+        try policy.checkNewKey(limits)
         let now = clock()
         let raw = format.generate(.live)
         let record = try await repository.create(
@@ -56,18 +61,42 @@ public struct APIKeyService: Sendable {
             NewAPIKey(
                 name: name, hash: hasher.hash(raw), keyPrefix: KeyFormat.displayPrefix(of: raw), scopes: scopes,
                 expiresAt: days.map { now.addingTimeInterval(Double($0) * 86_400) },
-                rateLimitRPM: rpm, spendLimit: spendLimit, spendPeriod: period, createdByUserID: userID),
-            now: now)
+                rateLimitRPM: limits.rateLimitRPM, spendLimit: limits.spendLimit, spendPeriod: limits.spendPeriod,
+                createdByUserID: userID),
+            now: now,
+            audit: AuditEvent(actor: actor, action: "api_key.create", changes: [
+                "name": .string(name), "scopes": .strings(scopes), "expires_in_days": .optional(draft.expiresInDays),
+                "rate_limit_rpm": .int(limits.rateLimitRPM), "spend_limit": .amount(limits.spendLimit),
+                "spend_period": .string(limits.spendPeriod)]))
         return (record, raw)
     }
 
+    /// Applies validated `changes` (their audit values in `audited`) to key `id`, after the
+    /// policy allows the new limits; nil when the key is not reachable.
+    public func update(tenantID: UUID, id: UUID, _ changes: APIKeyChanges, audited: [String: AuditValue],
+                       policy: KeyGrantPolicy, actor: AuditActor) async throws -> APIKeyRecord? {
+        let now = clock()
+        guard let current = try await repository.get(tenantID: tenantID, id: id, reachableBy: policy, now: now) else { return nil }
+        let currentLimits = KeyLimits(rateLimitRPM: current.rateLimitRPM, spendLimit: current.spendLimit,
+                                      spendPeriod: current.spendPeriod)
+        try policy.checkChange(ofKey: id, from: currentLimits, to: KeyLimits(
+            rateLimitRPM: changes.rateLimitRPM ?? currentLimits.rateLimitRPM,
+            spendLimit: changes.spendLimit ?? currentLimits.spendLimit,
+            spendPeriod: changes.spendPeriod ?? currentLimits.spendPeriod))
+        return try await repository.update(
+            tenantID: tenantID, id: id, changes, reachableBy: policy, now: now,
+            audit: AuditEvent(actor: actor, action: "api_key.update", changes: audited))
+    }
+
     /// A new secret for the key; the old one keeps working for `graceSeconds`.
-    public func rotate(tenantID: UUID, id: UUID, graceSeconds: Int) async throws -> (APIKeyRecord, raw: String) {
+    public func rotate(tenantID: UUID, id: UUID, graceSeconds: Int, policy: KeyGrantPolicy,
+                       actor: AuditActor) async throws -> (APIKeyRecord, raw: String) {
         let grace = try APIKeyRules.grace(graceSeconds)
         let raw = format.generate(.live)
         let result = try await repository.rotate(
             tenantID: tenantID, id: id, hash: hasher.hash(raw), keyPrefix: KeyFormat.displayPrefix(of: raw),
-            graceSeconds: grace, now: clock())
+            graceSeconds: grace, reachableBy: policy, now: clock(),
+            audit: AuditEvent(actor: actor, action: "api_key.rotate", changes: ["grace_seconds": .int(grace)]))
         switch result {
         case .notFound: throw GatehouseError.notFound("API key")
         case .revoked: throw GatehouseError(.conflict, "A revoked key cannot be rotated.")

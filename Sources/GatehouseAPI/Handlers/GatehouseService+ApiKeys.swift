@@ -29,7 +29,7 @@ extension GatehouseService {
         }
         let rows = try await keys.repository.list(
             tenantID: caller.tenantID, includeRevoked: input.query.includeRevoked ?? false,
-            limit: limit + 1, after: after, now: keys.clock())
+            limit: limit + 1, after: after, reachableBy: try await keyGrantPolicy(caller), now: keys.clock())
         let page = Array(rows.prefix(limit))
         let next = rows.count > limit ? page.last.map { Self.encodeKeyCursor($0.cursor) } : nil
         return .ok(.init(body: .json(.init(items: page.map(Self.apiKey), nextCursor: next))))
@@ -44,7 +44,7 @@ extension GatehouseService {
             APIKeyService.Draft(name: body.name, scopes: body.scopes.map(\.rawValue), expiresInDays: body.expiresInDays,
                                 rateLimitRPM: body.rateLimitRpm, spendLimit: body.spendLimit,
                                 spendPeriod: body.spendPeriod?.rawValue),
-            held: caller.scopes, createdBy: caller.userID)
+            policy: try await keyGrantPolicy(caller), createdBy: caller.userID, actor: .currentRequest)
         requestLogger.info("api key created", metadata: ["api_key_id": "\(record.id.uuidString.lowercased())"])
         return .created(.init(body: .json(Self.created(record, raw: raw))))
     }
@@ -53,7 +53,8 @@ extension GatehouseService {
     func apiKeysGet(_ input: Operations.ApiKeysGet.Input) async throws -> Operations.ApiKeysGet.Output {
         let caller = try Caller.current()
         let id = try Self.keyID(input.path.id)
-        guard let record = try await keys.repository.get(tenantID: caller.tenantID, id: id, now: keys.clock()) else {
+        guard let record = try await keys.repository.get(
+            tenantID: caller.tenantID, id: id, reachableBy: try await keyGrantPolicy(caller), now: keys.clock()) else {
             throw GatehouseError.notFound("API key")
         }
         return .ok(.init(body: .json(Self.apiKey(record))))
@@ -64,21 +65,35 @@ extension GatehouseService {
         let caller = try Caller.current()
         let id = try Self.keyID(input.path.id)
         guard case .json(let body) = input.body else { throw GatehouseError.invalidRequest("Send a JSON body.") }
+        let policy = try await keyGrantPolicy(caller)
         var changes = APIKeyChanges()
-        if let name = body.name { changes.name = try APIKeyRules.name(name) }
+        var audited: [String: AuditValue] = [:]
+        if let name = body.name {
+            changes.name = try APIKeyRules.name(name)
+            audited["name"] = .string(changes.name!)
+        }
         if let scopes = body.scopes {
             let unknown = scopes.filter { Scope(rawValue: $0) == nil }
             guard unknown.isEmpty else {
                 throw GatehouseError.validation("scopes", "unknown scope: \(unknown.sorted().joined(separator: ", "))")
             }
-            changes.scopes = try APIKeyRules.grantable(scopes, held: caller.scopes)
+            changes.scopes = try policy.grantableScopes(scopes)
+            audited["scopes"] = .strings(changes.scopes!)
         }
-        if let rpm = body.rateLimitRPM { changes.rateLimitRPM = try APIKeyRules.rateLimit(rpm) }
+        if let rpm = body.rateLimitRPM {
+            changes.rateLimitRPM = try APIKeyRules.rateLimit(rpm)
+            audited["rate_limit_rpm"] = .int(rpm)
+        }
         if body.spendLimitPresent {
             changes.spendLimit = .some(try body.spendLimit.map(APIKeyRules.spendLimit))
+            audited["spend_limit"] = .optional(body.spendLimit)
         }
-        if let period = body.spendPeriod { changes.spendPeriod = try APIKeyRules.spendPeriod(period) }
-        guard let record = try await keys.repository.update(tenantID: caller.tenantID, id: id, changes, now: keys.clock()) else {
+        if let period = body.spendPeriod {
+            changes.spendPeriod = try APIKeyRules.spendPeriod(period)
+            audited["spend_period"] = .string(period)
+        }
+        guard let record = try await keys.issuer.update(
+            tenantID: caller.tenantID, id: id, changes, audited: audited, policy: policy, actor: .currentRequest) else {
             throw GatehouseError.notFound("API key")
         }
         return .ok(.init(body: .json(Self.apiKey(record))))
@@ -88,7 +103,9 @@ extension GatehouseService {
     func apiKeysRevoke(_ input: Operations.ApiKeysRevoke.Input) async throws -> Operations.ApiKeysRevoke.Output {
         let caller = try Caller.current()
         let id = try Self.keyID(input.path.id)
-        guard try await keys.repository.revoke(tenantID: caller.tenantID, id: id, now: keys.clock()) else {
+        guard try await keys.repository.revoke(
+            tenantID: caller.tenantID, id: id, reachableBy: try await keyGrantPolicy(caller), now: keys.clock(),
+            audit: .byRequest("api_key.revoke")) else {
             throw GatehouseError.notFound("API key")
         }
         requestLogger.info("api key revoked", metadata: ["revoked_api_key_id": "\(id.uuidString.lowercased())"])
@@ -101,7 +118,8 @@ extension GatehouseService {
         let id = try Self.keyID(input.path.id)
         var grace = 0
         if case .json(let body)? = input.body { grace = body.graceSeconds ?? 0 }
-        let (record, raw) = try await keys.issuer.rotate(tenantID: caller.tenantID, id: id, graceSeconds: grace)
+        let (record, raw) = try await keys.issuer.rotate(
+            tenantID: caller.tenantID, id: id, graceSeconds: grace, policy: try await keyGrantPolicy(caller), actor: .currentRequest)
         requestLogger.info("api key rotated", metadata: ["rotated_api_key_id": "\(id.uuidString.lowercased())", "grace_seconds": "\(grace)"])
         return .ok(.init(body: .json(Self.created(record, raw: raw))))
     }
@@ -111,7 +129,8 @@ extension GatehouseService {
         let caller = try Caller.current()
         let id = try Self.keyID(input.path.id)
         let now = keys.clock()
-        guard let record = try await keys.repository.get(tenantID: caller.tenantID, id: id, now: now) else {
+        guard let record = try await keys.repository.get(
+            tenantID: caller.tenantID, id: id, reachableBy: try await keyGrantPolicy(caller), now: now) else {
             throw GatehouseError.notFound("API key")
         }
         let window = UsageWindow(rawValue: (input.query.since ?? .month).rawValue) ?? .month
@@ -138,7 +157,8 @@ extension GatehouseService {
         let caller = try Caller.current()
         let id = try Self.keyID(input.path.id)
         let limit = try Self.pageLimit(input.query.limit)
-        guard try await keys.repository.get(tenantID: caller.tenantID, id: id, now: keys.clock()) != nil else {
+        guard try await keys.repository.get(
+            tenantID: caller.tenantID, id: id, reachableBy: try await keyGrantPolicy(caller), now: keys.clock()) != nil else {
             throw GatehouseError.notFound("API key")
         }
         let calls = try await keys.usage.recent(tenantID: caller.tenantID, keyID: id, limit: limit)

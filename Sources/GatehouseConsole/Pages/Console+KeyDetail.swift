@@ -24,12 +24,25 @@ extension Console {
         let record = try await key(id, of: user)
         do {
             var changes = APIKeyChanges()
-            changes.rateLimitRPM = try APIKeyRules.rateLimit(
-                try Self.optionalInteger(call.form, "rate_limit_rpm") ?? record.rateLimitRPM)
-            changes.spendLimit = .some(try Self.optionalMoney(call.form, "spend_limit").map(APIKeyRules.spendLimit))
+            var audited: [String: AuditValue] = [:]
+            let rpm = try APIKeyRules.rateLimit(try Self.optionalInteger(call.form, "rate_limit_rpm") ?? record.rateLimitRPM)
+            if rpm != record.rateLimitRPM {
+                changes.rateLimitRPM = rpm
+                audited["rate_limit_rpm"] = .int(rpm)
+            }
+            let cap = try Self.optionalMoney(call.form, "spend_limit")
+            let spendLimit = try cap.map(APIKeyRules.spendLimit)
+            if spendLimit != record.spendLimit {
+                changes.spendLimit = .some(spendLimit)
+                audited["spend_limit"] = .optional(cap)
+            }
             let period = try APIKeyRules.spendPeriod(call.form.text("spend_period") ?? record.spendPeriod)
-            if period != record.spendPeriod { changes.spendPeriod = period }
-            guard try await keys.repository.update(tenantID: user.tenantID, id: record.id, changes, now: keys.clock()) != nil else {
+            if period != record.spendPeriod {
+                changes.spendPeriod = period
+                audited["spend_period"] = .string(period)
+            }
+            guard try await keys.update(tenantID: user.tenantID, id: record.id, changes, audited: audited,
+                                        policy: try keyPolicy(user), actor: auditActor(call)) != nil else {
                 throw GatehouseError.notFound("API key")
             }
             return .redirect("/console/keys/\(record.id.uuidString.lowercased())?done=limits")

@@ -11,7 +11,8 @@ extension Console {
         var context: [String: Any] = ["canManage": canManage]
         if canManage {
             let now = keys.clock()
-            let records = try await keys.repository.list(tenantID: user.tenantID, includeRevoked: true, limit: 200, after: nil, now: now)
+            let records = try await keys.repository.list(tenantID: user.tenantID, includeRevoked: true, limit: 200, after: nil,
+                                                          reachableBy: try keyPolicy(user), now: now)
             context["keys"] = records.map { keyRow($0, now: now) }
             context["hasKeys"] = !records.isEmpty
         }
@@ -37,7 +38,8 @@ extension Console {
                 rateLimitRPM: try Self.optionalInteger(call.form, "rate_limit_rpm"),
                 spendLimit: try Self.optionalMoney(call.form, "spend_limit"),
                 spendPeriod: call.form.text("spend_period"))
-            let (record, raw) = try await keys.create(tenantID: user.tenantID, draft, held: user.role.scopes, createdBy: user.id)
+            let (record, raw) = try await keys.create(tenantID: user.tenantID, draft, policy: try keyPolicy(user), createdBy: user.id,
+                                                      actor: auditActor(call))
             logger.info("api key created in the console", metadata: ["api_key_id": "\(record.id.uuidString.lowercased())"])
             return rawKeyPage(call, record: record, raw: raw, heading: "Your new key", graceUntil: nil)
         } catch let error as GatehouseError where error.code == .validationFailed || error.code == .forbidden {
@@ -57,7 +59,8 @@ extension Console {
     func revokeKey(_ call: ConsoleCall, id: String) async throws -> ConsoleResponse {
         let user = try require("apiKeysRevoke", call)
         let keyID = try Self.keyID(id)
-        guard try await keys.repository.revoke(tenantID: user.tenantID, id: keyID, now: keys.clock()) else {
+        guard try await keys.repository.revoke(tenantID: user.tenantID, id: keyID, reachableBy: try keyPolicy(user), now: keys.clock(),
+                                               audit: AuditEvent(actor: auditActor(call), action: "api_key.revoke")) else {
             throw GatehouseError.notFound("API key")
         }
         logger.info("api key revoked in the console", metadata: ["revoked_api_key_id": "\(keyID.uuidString.lowercased())"])
@@ -68,7 +71,8 @@ extension Console {
         let user = try require("apiKeysRotate", call)
         let keyID = try Self.keyID(id)
         let grace = Int(call.form["grace_seconds"] ?? "0") ?? -1
-        let (record, raw) = try await keys.rotate(tenantID: user.tenantID, id: keyID, graceSeconds: grace)
+        let (record, raw) = try await keys.rotate(tenantID: user.tenantID, id: keyID, graceSeconds: grace,
+                                                  policy: try keyPolicy(user), actor: auditActor(call))
         logger.info("api key rotated in the console", metadata: ["rotated_api_key_id": "\(keyID.uuidString.lowercased())"])
         let until = grace > 0 ? ConsoleFormat.time(keys.clock().addingTimeInterval(Double(grace))) : nil
         return rawKeyPage(call, record: record, raw: raw, heading: "The key's new secret", graceUntil: until)
@@ -87,10 +91,26 @@ extension Console {
 
     /// One of the tenant's own self-service keys, else 404 (another tenant's id included).
     func key(_ id: String, of user: UserRecord) async throws -> APIKeyRecord {
-        guard let record = try await keys.repository.get(tenantID: user.tenantID, id: try Self.keyID(id), now: keys.clock()) else {
+        guard let record = try await keys.repository.get(tenantID: user.tenantID, id: try Self.keyID(id),
+                                                         reachableBy: try keyPolicy(user), now: keys.clock()) else {
             throw GatehouseError.notFound("API key")
         }
         return record
+    }
+
+    /// The key-management rule for a signed-in user: owners and admins reach every key.
+    func keyPolicy(_ user: UserRecord) throws -> KeyGrantPolicy {
+        guard user.role.isManager else { throw GatehouseError(.forbidden, "Only owners and admins manage keys.") }
+        return KeyGrantPolicy(grantor: .manager)
+    }
+
+    /// Who the audit log names for a console change: the signed-in user, from this browser.
+    func auditActor(_ call: ConsoleCall) -> AuditActor {
+        guard let user = call.user, let session = call.session else {
+            return AuditActor(kind: .system, id: nil, ip: call.ip, userAgent: call.userAgent)
+        }
+        let identity = UserIdentity(userID: user.id, tenantID: user.tenantID, role: user.role, sessionID: session.sessionID)
+        return AuditActor(.user(identity), ip: call.ip, userAgent: call.userAgent, requestID: nil)
     }
 
     static func keyID(_ text: String) throws -> UUID {

@@ -30,7 +30,12 @@ extension Console {
             return .page(try await settingsPage(call, user: user, settings: shown, problem: summary, errors: fields), status: 422)
         }
         _ = try await tenantSettings.update(
-            tenantID: user.tenantID, changes, actor: ConsentActor(userID: user.id, ip: call.ip, userAgent: call.userAgent))
+            tenantID: user.tenantID, changes, actor: ConsentActor(userID: user.id, ip: call.ip, userAgent: call.userAgent),
+            audit: AuditEvent(actor: auditActor(call), action: "tenant_settings.update",
+                              targetType: "tenant", targetID: user.tenantID.uuidString.lowercased(), changes: [
+                                  "allowed_numbers": .strings(numbers), "require_approval": .bool(changes.requireApproval ?? false),
+                                  "ai_consent_enabled": .bool(changes.aiConsentEnabled ?? false),
+                              ]))
         return .redirect("/console/settings?done=saved")
     }
 
