@@ -92,6 +92,13 @@ public struct APIKeyService: Sendable {
     public func rotate(tenantID: UUID, id: UUID, graceSeconds: Int, policy: KeyGrantPolicy,
                        actor: AuditActor) async throws -> (APIKeyRecord, raw: String) {
         let grace = try APIKeyRules.grace(graceSeconds)
+        if case .key = policy.grantor {
+            // The new secret is handed to the caller: it may not carry looser limits than its own.
+            guard let target = try await repository.get(tenantID: tenantID, id: id, reachableBy: policy, now: clock())
+            else { throw GatehouseError.notFound("API key") }
+            try policy.checkNewKey(KeyLimits(rateLimitRPM: target.rateLimitRPM, spendLimit: target.spendLimit,
+                                             spendPeriod: target.spendPeriod))
+        }
         let raw = format.generate(.live)
         let result = try await repository.rotate(
             tenantID: tenantID, id: id, hash: hasher.hash(raw), keyPrefix: KeyFormat.displayPrefix(of: raw),
