@@ -8,7 +8,7 @@ import Testing
 
 /// The keys pages: list, create (raw key once), key detail with its activity, limits editor,
 /// rotate and revoke; tenant isolation and roles.
-@Suite("Console: API keys")
+@Suite("Console: API keys", .serialized)
 struct ConsoleKeysTests {
     /// Creates a key through the console form; returns its id and raw value.
     static func createKey(_ browser: inout ConsoleBrowser, _ fields: [(String, String)]) async throws -> (id: String, raw: String) {
@@ -52,6 +52,12 @@ struct ConsoleKeysTests {
             #expect(page.html.contains("120/min"))
             #expect(page.html.contains("settings:read"))
             #expect(page.text.contains("Active"))
+            // The change is in the audit log, made by the signed-in user from this browser.
+            let audit = try await client.send(.get, "/api/v2/audit-events?action=api_key.create", headers: owner.authorization)
+            let event = try #require((try audit.json["items"] as? [[String: Any]])?.first)
+            #expect(event["actor_type"] as? String == "user")
+            #expect(event["actor_id"] as? String == owner.userID.uuidString.lowercased())
+            #expect(event["user_agent"] as? String == "ConsoleBrowser/1.0 (tests)")
             // The detail page shows it again nowhere either.
             page = try await browser.get("/console/keys/\(key.id)")
             #expect(page.status == .ok)

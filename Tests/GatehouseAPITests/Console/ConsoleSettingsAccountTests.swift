@@ -7,7 +7,7 @@ import Testing
 
 /// Settings (read-only for members, consent ledger with the browser's IP and user agent) and
 /// the account page (name, password, sign out everywhere).
-@Suite("Console: settings and account")
+@Suite("Console: settings and account", .serialized)
 struct ConsoleSettingsAccountTests {
     @Test func aMemberSeesSettingsReadOnlyAndCannotChangeThem() async throws {
         try await TestApp.run { client in

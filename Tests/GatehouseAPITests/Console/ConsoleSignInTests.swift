@@ -6,7 +6,7 @@ import HummingbirdTesting
 import Testing
 
 /// Signing in and out of the console, its cookies and headers, CSRF, and the mail-link pages.
-@Suite("Console: sign-in, sessions, CSRF and mail links")
+@Suite("Console: sign-in, sessions, CSRF and mail links", .serialized)
 struct ConsoleSignInTests {
     @Test func rootRedirectsToTheConsoleAndPagesCarryTheSecurityHeaders() async throws {
         try await TestApp.run { client in

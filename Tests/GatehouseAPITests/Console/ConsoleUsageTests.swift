@@ -6,7 +6,7 @@ import HummingbirdTesting
 import Testing
 
 /// The usage page: this month's meters, the daily breakdown with each session's messages, the CSV.
-@Suite("Console: usage")
+@Suite("Console: usage", .serialized)
 struct ConsoleUsageTests {
     @Test func usageShowsTheMonthTheSessionsAndTheCSV() async throws {
         try await TestApp.run { client in
