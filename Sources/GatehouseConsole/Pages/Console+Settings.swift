@@ -33,9 +33,9 @@ extension Console {
             tenantID: user.tenantID, changes, actor: ConsentActor(userID: user.id, ip: call.ip, userAgent: call.userAgent),
             audit: AuditEvent(actor: auditActor(call), action: "tenant_settings.update",
                               targetType: "tenant", targetID: user.tenantID.uuidString.lowercased(), changes: [
-                                  "allowed_numbers": .strings(numbers), "require_approval": .bool(changes.requireApproval ?? false),
+                                  "require_approval": .bool(changes.requireApproval ?? false),
                                   "ai_consent_enabled": .bool(changes.aiConsentEnabled ?? false),
-                              ]))
+                              ].merging(AuditValue.listed("allowed_numbers", numbers)) { $1 }))
         return .redirect("/console/settings?done=saved")
     }
 
