@@ -33,8 +33,8 @@ extension Console {
             tenantID: user.tenantID, changes, actor: ConsentActor(userID: user.id, ip: call.ip, userAgent: call.userAgent),
             audit: AuditEvent(actor: auditActor(call), action: "tenant_settings.update",
                               targetType: "tenant", targetID: user.tenantID.uuidString.lowercased(), changes: [
-                                  "require_approval": .bool(changes.requireApproval ?? false),
-                                  "ai_consent_enabled": .bool(changes.aiConsentEnabled ?? false),
+                                  "require_approval": AuditValue.bool(changes.requireApproval ?? false),
+                                  "ai_consent_enabled": AuditValue.bool(changes.aiConsentEnabled ?? false),
                               ].merging(AuditValue.listed("allowed_numbers", numbers)) { $1 }))
         return .redirect("/console/settings?done=saved")
     }
