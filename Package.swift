@@ -10,6 +10,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "gatehouse", targets: ["gatehouse"]),
+        .library(name: "GatehouseClient", targets: ["GatehouseClient"]),
         // The libpq layer, for Benchmarks/ (compared with postgres-nio there, not here).
         .library(name: "GatehousePostgres", targets: ["Postgres"]),
     ],
@@ -18,6 +19,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-openapi-hummingbird.git", from: "2.1.0"),
         .package(url: "https://github.com/apple/swift-openapi-generator.git", from: "1.14.3"),
         .package(url: "https://github.com/apple/swift-openapi-runtime.git", from: "1.13.4"),
+        // The generated Swift client's transport (GatehouseClient, used by the end-to-end tests).
+        .package(url: "https://github.com/swift-server/swift-openapi-async-http-client.git", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
@@ -30,6 +33,8 @@ let package = Package(
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
         // Already built for the OpenAPI generator; the server reads `x-auth`/`x-scopes` with it.
         .package(url: "https://github.com/jpsim/Yams.git", "5.0.1"..<"7.0.0"),
+        // The web console's templates.
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
         // The Stripe adapter and the simulator's webhook sender speak HTTP with it.
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         // Header names for the Stripe simulator's routes (already resolved through Hummingbird).
@@ -86,6 +91,34 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The account and key rules shared by the JSON API and the console.
+        .target(
+            name: "GatehouseServices",
+            dependencies: [
+                "Postgres",
+                "GatehouseCore",
+                "GatehouseStore",
+                "GatehouseAuth",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The server-rendered web console under /console.
+        .target(
+            name: "GatehouseConsole",
+            dependencies: [
+                "GatehouseCore",
+                "GatehouseStore",
+                "GatehouseAuth",
+                "GatehouseServices",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "GatehouseAPI",
             dependencies: [
@@ -93,6 +126,8 @@ let package = Package(
                 "GatehouseCore",
                 "GatehouseStore",
                 "GatehouseAuth",
+                "GatehouseServices",
+                "GatehouseConsole",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
                 .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
@@ -109,6 +144,16 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             // Generated code uses `package import`; implicit imports must then be internal.
+            swiftSettings: swiftSettings + [.enableUpcomingFeature("InternalImportsByDefault")],
+            plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
+        ),
+        // A Swift client generated from openapi.yaml (types + client), for Gatehouse's users.
+        .target(
+            name: "GatehouseClient",
+            dependencies: [
+                // HTTPTypes comes with OpenAPIRuntime.
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+            ],
             swiftSettings: swiftSettings + [.enableUpcomingFeature("InternalImportsByDefault")],
             plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
         ),
@@ -187,9 +232,13 @@ let package = Package(
             name: "GatehouseAPITests",
             dependencies: [
                 "GatehouseTestSupport",
+                "GatehouseClient",
+                .product(name: "OpenAPIAsyncHTTPClient", package: "swift-openapi-async-http-client"),
                 "GatehouseAPI",
                 "GatehouseStore",
                 "GatehouseAuth",
+                "GatehouseServices",
+                "GatehouseConsole",
                 "Postgres",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
