@@ -40,7 +40,7 @@ public func buildApplication(
     )
 
     let router = Router(context: AppRequestContext.self)
-    router.middlewares.add(RequestScopeMiddleware())
+    router.middlewares.add(RequestScopeMiddleware(trustedProxies: configuration.trustedProxies))
     router.middlewares.add(UsageLogMiddleware(recorder: usageRecorder))
     router.middlewares.add(HTTPMetricsMiddleware(registry: registry))
     router.middlewares.add(ProblemMiddleware())
@@ -55,9 +55,11 @@ public func buildApplication(
                                        now: configuration.clock),
         refreshDeriver: RefreshTokenDeriver(secret: Data((configuration.jwtSigningKey + configuration.keyPepper).utf8)),
         throttle: PostgresAuthThrottle(database: database),
+        verifiedEmail: VerifiedEmailRule(isEnforced: configuration.requireVerifiedEmail, accounts: accounts),
         publicURL: configuration.publicURL,
         throttlePerIP: configuration.authThrottlePerIP,
         throttlePerEmail: configuration.authThrottlePerEmail,
+        throttlePerEmailAnyIP: configuration.authThrottlePerEmailAnyIP,
         throttleWindowSeconds: configuration.authThrottleWindowSeconds,
         clock: configuration.clock
     )

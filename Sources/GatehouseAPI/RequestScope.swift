@@ -24,7 +24,8 @@ public struct RequestScope: Sendable {
         return logger
     }
     var baseLogger: Logger
-    /// The client's address as the socket reports it.
+    /// The client's address: the socket peer, or behind a trusted proxy (`TRUSTED_PROXIES`)
+    /// the right-most untrusted `X-Forwarded-For` hop.
     public var clientIP: String?
     public var userAgent: String?
     /// What the inner layers learned (principal, extra headers).

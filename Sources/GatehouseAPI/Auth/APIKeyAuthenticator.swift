@@ -3,8 +3,9 @@ import GatehouseAuth
 import GatehouseCore
 import GatehouseStore
 
-/// Tenant API keys on the hot path: one statement (`platform_api_key_hit`) authenticates the
-/// key and applies its rate limits and spend cap; this type turns the answer into the
+/// Tenant API keys on the hot path: one statement (`platform_api_key_authorized_hit`)
+/// authenticates the key, checks the operation's scopes (a refusal by scope charges nothing),
+/// and applies its rate limits and spend cap; this type turns the answer into the
 /// `X-RateLimit-*` / `X-Cost` / `X-Spend-Period-*` headers (on refusals too) and into
 /// 401 / 429 / 402 problems, and notes the call for the usage log.
 struct APIKeyAuthenticator: APIKeyAuthenticating {
@@ -20,14 +21,15 @@ struct APIKeyAuthenticator: APIKeyAuthenticating {
         "sessionsCreate": .sessions,
     ]
 
-    func authenticate(rawKey: String, operationID: String, endpoint: String) async throws -> KeyIdentity {
+    func authenticate(rawKey: String, operationID: String, endpoint: String, requiredScopes: [String]) async throws -> KeyIdentity {
         let now = clock()
         let cost = routePrices[endpoint] ?? 0
         let hit = try await hotPath.hit(
             hash: hasher.hash(rawKey), now: now, cost: cost,
-            limitClass: Self.limitClasses[operationID], tenantID: nil)
+            limitClass: Self.limitClasses[operationID], tenantID: nil,
+            requiredScopes: requiredScopes)
         let state = RequestScope.current?.state
-        if let state { Self.setHeaders(hit, on: state) }
+        if let state, hit.outcome != .insufficientScope { Self.setHeaders(hit, on: state) }
         if let keyID = hit.keyID, let tenantID = hit.tenantID,
            [.ok, .rateLimited, .spendLimitExceeded].contains(hit.outcome) {
             state?.keyUsage = KeyUsageNote(keyID: keyID, tenantID: tenantID, endpoint: endpoint, cost: hit.cost, at: now)
@@ -62,6 +64,9 @@ struct APIKeyAuthenticator: APIKeyAuthenticating {
             throw GatehouseError(.unauthorized, "The API key is not valid (unknown, revoked, deactivated or expired).")
         case .trialExpired:
             throw GatehouseError(.trialExpired, "The trial of this API key has ended.")
+        case .insufficientScope:
+            // Valid but not allowed here, and not charged: the caller's authorization refuses it.
+            return
         case .rateLimited:
             let milliseconds = max(1, hit.retryAfterMilliseconds)
             let seconds = max(1, (milliseconds + 999) / 1000)

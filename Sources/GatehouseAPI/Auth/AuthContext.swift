@@ -9,10 +9,13 @@ struct AuthContext: Sendable {
     let tokens: AccessTokenService
     let refreshDeriver: RefreshTokenDeriver
     let throttle: any AuthThrottling
+    /// Key and billing power waits for a verified email (`REQUIRE_VERIFIED_EMAIL`).
+    let verifiedEmail: VerifiedEmailRule
     /// Base of links in mails (`PUBLIC_URL`, no trailing slash).
     let publicURL: String
     let throttlePerIP: Int
     let throttlePerEmail: Int
+    let throttlePerEmailAnyIP: Int
     let throttleWindowSeconds: Int
     let clock: @Sendable () -> Date
 

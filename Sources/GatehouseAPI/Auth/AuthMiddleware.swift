@@ -27,6 +27,12 @@ struct AuthMiddleware: ServerMiddleware {
         guard policy.authentication != .none else {
             return try await next(request, body, metadata)
         }
+        if policy.authentication == .optionalUser {
+            if let bearer = try bearerToken(request) {
+                RequestScope.current?.state.principal = .user(try await verifyBearer(bearer))
+            }
+            return try await next(request, body, metadata)
+        }
         let principal = try await authenticate(request, policy: policy, operationID: operationID)
         try authorize(principal, policy: policy)
         RequestScope.current?.state.principal = principal
@@ -46,13 +52,16 @@ struct AuthMiddleware: ServerMiddleware {
         }
 
         switch policy.authentication {
-        case .none:
-            preconditionFailure("public operations are not authenticated")
+        case .none, .optionalUser:
+            preconditionFailure("public operations are not authenticated here")
         case .master:
             guard let apiKey, kind == .admin, bearer == nil else {
                 // A valid tenant credential is still not an operator: 403, not 401.
                 if let bearer { _ = try await verifyBearer(bearer) }
-                if let apiKey, kind == .live { _ = try await authenticateKey(apiKey, operationID: operationID, endpoint: policy.endpoint) }
+                if let apiKey, kind == .live {
+                    _ = try await authenticateKey(apiKey, operationID: operationID, endpoint: policy.endpoint,
+                                                  requiredScopes: APIKeyAuthenticator.noKeyMayCall)
+                }
                 throw GatehouseError(.forbidden, "This operation requires a master key.")
             }
             guard let master = authenticators.master else { throw GatehouseError.unauthorized }
@@ -66,7 +75,10 @@ struct AuthMiddleware: ServerMiddleware {
                 if policy.authentication == .user {
                     throw GatehouseError(.forbidden, "This operation requires a user's access token, not an API key.")
                 }
-                return .apiKey(try await authenticateKey(apiKey, operationID: operationID, endpoint: policy.endpoint))
+                // Authorization before work: the hot path charges a key only for an operation it may call.
+                let required = policy.roles == nil ? policy.scopes.map(\.rawValue).sorted() : APIKeyAuthenticator.noKeyMayCall
+                return .apiKey(try await authenticateKey(apiKey, operationID: operationID, endpoint: policy.endpoint,
+                                                         requiredScopes: required))
             }
             return .user(user!)
         }
@@ -100,9 +112,9 @@ struct AuthMiddleware: ServerMiddleware {
         return try await bearer.verify(accessToken: token)
     }
 
-    private func authenticateKey(_ raw: String, operationID: String, endpoint: String) async throws -> KeyIdentity {
+    private func authenticateKey(_ raw: String, operationID: String, endpoint: String, requiredScopes: [String]) async throws -> KeyIdentity {
         guard let keys = authenticators.apiKey else { throw GatehouseError(.unauthorized, "The API key is not valid.") }
-        return try await keys.authenticate(rawKey: raw, operationID: operationID, endpoint: endpoint)
+        return try await keys.authenticate(rawKey: raw, operationID: operationID, endpoint: endpoint, requiredScopes: requiredScopes)
     }
 }
 

@@ -6,11 +6,20 @@ protocol BearerTokenVerifying: Sendable {
     func verify(accessToken: String) async throws -> UserIdentity
 }
 
-/// Authenticates a tenant API key for one request and applies its limits on the hot path.
-/// Throws `GatehouseError` (401 invalid/revoked/expired, 429, 402) when the request is refused;
-/// refusals still carry headers through `RequestState`.
+/// Authenticates a tenant API key for one request, checks the operation's scopes, and only then
+/// applies its limits on the hot path. Throws `GatehouseError` (401 invalid/revoked/expired,
+/// 429, 402) when the request is refused; refusals by a limit still carry headers through
+/// `RequestState`.
 protocol APIKeyAuthenticating: Sendable {
-    func authenticate(rawKey: String, operationID: String, endpoint: String) async throws -> KeyIdentity
+    /// `requiredScopes`: what the operation asks of a key. A usable key that lacks one is
+    /// returned uncharged, for the caller to refuse (`AuthMiddleware.authorize`).
+    func authenticate(rawKey: String, operationID: String, endpoint: String, requiredScopes: [String]) async throws -> KeyIdentity
+}
+
+extension APIKeyAuthenticating {
+    /// A scope no tenant key holds (keys hold only `Scope` values). Asking for it validates a
+    /// key (401 when it is not valid) without ever charging it, for operations no key may call.
+    static var noKeyMayCall: [String] { ["operator"] }
 }
 
 /// Authenticates an operator master key.

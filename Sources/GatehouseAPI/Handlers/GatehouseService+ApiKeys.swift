@@ -33,6 +33,7 @@ extension GatehouseService {
     func apiKeysCreate(_ input: Operations.ApiKeysCreate.Input) async throws -> Operations.ApiKeysCreate.Output {
         let caller = try Caller.current()
         guard case .json(let body) = input.body else { throw GatehouseError.invalidRequest("Send a JSON body.") }
+        try await requireVerifiedEmail()
         let name = try Self.validName(body.name)
         let scopes = try caller.grantable(body.scopes.map(\.rawValue))
         if let days = body.expiresInDays, !(1...3650).contains(days) {
@@ -109,6 +110,7 @@ extension GatehouseService {
     func apiKeysRotate(_ input: Operations.ApiKeysRotate.Input) async throws -> Operations.ApiKeysRotate.Output {
         let caller = try Caller.current()
         let id = try Self.keyID(input.path.id)
+        try await requireVerifiedEmail()
         var grace = 0
         if case .json(let body)? = input.body { grace = body.graceSeconds ?? 0 }
         guard (0...604_800).contains(grace) else {
@@ -212,6 +214,8 @@ extension GatehouseService {
         case .expired, .trialExpired: .expired
         case .rateLimited: .rateLimited
         case .spendLimitExceeded: .spendLimitExceeded
+        // Never: a verify asks the hot path for no scope.
+        case .insufficientScope: .notFound
         }
         // Logged to the verified key's usage as a direct call would be.
         let status: Int? = switch hit.outcome {

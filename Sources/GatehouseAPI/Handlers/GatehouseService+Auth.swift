@@ -49,7 +49,9 @@ extension GatehouseService {
         guard (1...128).contains(body.password.count) else {
             throw GatehouseError.validation("password", "must be 1-128 characters")
         }
-        try await throttle("login", email: email)
+        try await throttleClient("login")
+        // Counted against the email only if it fails: a success gives its place back below.
+        let reserved = try await reserveLoginFailure(email: email)
 
         let invalid = GatehouseError(.invalidCredentials, "The email or password is not correct.")
         guard let account = try await auth.accounts.findLogin(email: email), let stored = account.passwordHash else {
@@ -60,6 +62,7 @@ extension GatehouseService {
         guard try await busyAware({ try await self.auth.passwords.verify(body.password, phc: stored) }) else {
             throw invalid
         }
+        await refundLogin(reserved)
         if auth.passwords.needsRehash(stored) {
             // The cost parameters changed since this hash was made: upgrade it now that we know the password.
             do {
@@ -142,25 +145,38 @@ extension GatehouseService {
         guard case .json(let body) = input.body else { throw GatehouseError.invalidRequest("Send a JSON body.") }
         let token = try AuthValidation.token(body.token, field: "token")
         try AuthValidation.newPassword(body.newPassword, field: "new_password")
-        // Hash first: a full worker pool must not burn the token.
+        let revokeKeys = body.revokeApiKeys ?? false
+        try await throttleClient("reset")
+        // The token first: Argon2 is spent only on a reset that can succeed, so anonymous garbage
+        // cannot fill the hashing queue. Then hash before consuming: a full pool must not burn the token.
+        let tokenHash = OpaqueToken.hash(token)
+        _ = try oneTimeResult(try await auth.accounts.checkOneTimeToken(tokenHash: tokenHash, purpose: .resetPassword), what: "reset link")
         let hash = try await hashPassword(body.newPassword)
-        let outcome = try await auth.accounts.consumeOneTimeToken(tokenHash: OpaqueToken.hash(token), purpose: .resetPassword) { db, _, userID in
-            try await db.execute("""
-                UPDATE users SET password_hash = \(hash), email_verified_at = COALESCE(email_verified_at, now())
-                 WHERE id = \(userID)
-                """)
-            return try await PostgresAccountRepository.revokeAllSessions(db, userID: userID, reason: "password_reset")
+        let outcome = try await auth.accounts.consumeOneTimeToken(tokenHash: tokenHash, purpose: .resetPassword) { db, _, userID in
+            // A first proof of ownership also revokes the keys whoever signed up made.
+            let first = try await PostgresAccountRepository.proveEmailOwnership(db, userID: userID)
+            try await db.execute("UPDATE users SET password_hash = \(hash) WHERE id = \(userID)")
+            _ = try await PostgresAccountRepository.revokeAllSessions(db, userID: userID, reason: "password_reset")
+            if revokeKeys, !first {
+                _ = try await PostgresAccountRepository.revokeAPIKeys(db, createdBy: userID)
+            }
         }
         _ = try oneTimeResult(outcome, what: "reset link")
         return .noContent(.init())
     }
 
-    /// POST /api/v2/auth/verify-email
+    /// POST /api/v2/auth/verify-email: sent with the access token of the user who signed up
+    /// (the same browser), the account stays as it is; sent by anyone else, the first
+    /// verification is a takeover by the address's owner (see `proveEmailOwnership`).
     func authVerifyEmail(_ input: Operations.AuthVerifyEmail.Input) async throws -> Operations.AuthVerifyEmail.Output {
         guard case .json(let body) = input.body else { throw GatehouseError.invalidRequest("Send a JSON body.") }
         let token = try AuthValidation.token(body.token, field: "token")
+        try await throttleClient("verify")
+        var signedIn: UUID?
+        if case .user(let identity)? = RequestScope.current?.principal { signedIn = identity.userID }
+        let sameUser = signedIn
         let outcome = try await auth.accounts.consumeOneTimeToken(tokenHash: OpaqueToken.hash(token), purpose: .verifyEmail) { db, _, userID in
-            try await db.execute("UPDATE users SET email_verified_at = COALESCE(email_verified_at, now()) WHERE id = \(userID)")
+            _ = try await PostgresAccountRepository.proveEmailOwnership(db, userID: userID, keepPassword: sameUser == userID)
             return try await PostgresAccountRepository.user(db, id: userID)
         }
         guard let user = try oneTimeResult(outcome, what: "verification link") else {
@@ -184,6 +200,7 @@ extension GatehouseService {
     func authMagicLinkVerify(_ input: Operations.AuthMagicLinkVerify.Input) async throws -> Operations.AuthMagicLinkVerify.Output {
         guard case .json(let body) = input.body else { throw GatehouseError.invalidRequest("Send a JSON body.") }
         let token = try AuthValidation.token(body.token, field: "token")
+        try await throttleClient("magic-verify")
         return .ok(.init(body: .json(try await consumeMagicLink(token))))
     }
 
@@ -200,6 +217,11 @@ extension GatehouseService {
         guard case .urlEncodedForm(let form) = input.body else { throw GatehouseError.invalidRequest("Send the form.") }
         let token = try AuthValidation.token(form.token, field: "token")
         setPageHeaders()
+        guard SameOriginRule(publicURL: auth.publicURL).allows(origin: input.headers.origin, fetchSite: input.headers.secFetchSite) else {
+            // Another site's form (login CSRF: signing the victim in to the attacker's account).
+            return .forbidden(.init(body: .html(HTTPBody(MagicLinkPages.crossSite()))))
+        }
+        try await throttleClient("magic-verify")
         do {
             let pair = try await consumeMagicLink(token)
             let encoder = JSONEncoder()
@@ -261,8 +283,8 @@ extension GatehouseService {
         let refreshToken = OpaqueToken.generate()
         let session = newSession(refreshToken)
         let outcome = try await auth.accounts.consumeOneTimeToken(tokenHash: OpaqueToken.hash(token), purpose: .magicLink) { db, tenantID, userID in
-            // Following the link proves the address.
-            try await db.execute("UPDATE users SET email_verified_at = COALESCE(email_verified_at, now()) WHERE id = \(userID)")
+            // Following the link proves the address (the first time: whoever signed up with it loses what they set up).
+            _ = try await PostgresAccountRepository.proveEmailOwnership(db, userID: userID)
             let sessionID = try await PostgresAccountRepository.insertSession(db, tenantID: tenantID, userID: userID, session: session)
             return (try await PostgresAccountRepository.user(db, id: userID)).map { SignedIn(user: $0, sessionID: sessionID) }
         }
@@ -290,20 +312,6 @@ extension GatehouseService {
             return try await work()
         } catch is BlockingWorkerPool.Busy {
             throw GatehouseError(.serviceUnavailable, "The server is busy; retry shortly.", headers: ["Retry-After": "1"])
-        }
-    }
-
-    /// Counts one attempt per client IP and per email; 429 + Retry-After when either is over.
-    private func throttle(_ action: String, email: String) async throws {
-        let emailKey = Data(SHA256.hash(data: Data(email.lowercased().utf8))).base64URLEncodedString()
-        var buckets = [("\(action):email:\(emailKey)", auth.throttlePerEmail)]
-        if let ip = RequestScope.current?.clientIP { buckets.insert(("\(action):ip:\(ip)", auth.throttlePerIP), at: 0) }
-        for (bucket, limit) in buckets where limit > 0 {
-            if let retryAfter = try await auth.throttle.hit(bucket: bucket, limit: limit, windowSeconds: auth.throttleWindowSeconds) {
-                throw GatehouseError(.rateLimited, "Too many attempts; retry in \(retryAfter) s.",
-                                     extensions: ["retry_after_ms": .int(retryAfter * 1000)],
-                                     headers: ["Retry-After": "\(retryAfter)"])
-            }
         }
     }
 

@@ -1,12 +1,15 @@
 import Foundation
+import GatehouseCore
 import Hummingbird
 import HTTPTypes
 import Logging
 
 /// Gives every request an id (the client's `X-Request-Id` when it is sane, else a new UUID),
-/// puts it in the logger's metadata and the response headers, and publishes the `RequestScope`.
+/// puts it in the logger's metadata and the response headers, works out the client's address
+/// (`TrustedProxies`), and publishes the `RequestScope`.
 struct RequestScopeMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
+    let trustedProxies: TrustedProxies
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let requestID = Self.acceptableID(request.headers[.requestID]) ?? UUID().uuidString.lowercased()
@@ -15,7 +18,7 @@ struct RequestScopeMiddleware: RouterMiddleware {
         let scope = RequestScope(
             requestID: requestID,
             baseLogger: context.logger,
-            clientIP: context.remoteAddress?.ipAddress,
+            clientIP: clientIP(request, peer: context.remoteAddress?.ipAddress),
             userAgent: request.headers[.userAgent].map { String($0.prefix(512)) },
             state: RequestState()
         )
@@ -30,6 +33,13 @@ struct RequestScopeMiddleware: RouterMiddleware {
         return response
     }
 
+    /// The socket peer, or behind a trusted proxy the client `X-Forwarded-For` names.
+    func clientIP(_ request: Request, peer: String?) -> String? {
+        guard let peer, let address = IPAddress(peer) else { return peer }
+        let forwarded = trustedProxies.networks.isEmpty ? [] : request.headers[values: .xForwardedFor]
+        return trustedProxies.client(peer: address, forwardedFor: forwarded).description
+    }
+
     /// Echo only ids that cannot inject anything into logs or headers.
     static func acceptableID(_ value: String?) -> String? {
         guard let value, (1...128).contains(value.count),
@@ -40,4 +50,5 @@ struct RequestScopeMiddleware: RouterMiddleware {
 
 extension HTTPField.Name {
     static let requestID = Self("X-Request-Id")!
+    static let xForwardedFor = Self("X-Forwarded-For")!
 }

@@ -12,6 +12,8 @@ public struct APIKeyHit: Sendable, Equatable {
         case trialExpired = "trial_expired"
         case rateLimited = "rate_limited"
         case spendLimitExceeded = "spend_limit_exceeded"
+        /// The key is usable but lacks a scope the operation requires: nothing was charged.
+        case insufficientScope = "insufficient_scope"
     }
 
     public var outcome: Outcome

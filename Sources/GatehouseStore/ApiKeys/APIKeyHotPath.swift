@@ -2,13 +2,23 @@ import Foundation
 import Postgres
 
 /// The one statement a key-authenticated request costs: finds the key by HMAC, checks it,
-/// applies the sliding windows and the spend cap atomically on its row (see
-/// `sql/migrations/0003_create_api_key_hot_path.sql`).
+/// checks the operation's scopes (`requiredScopes`: a usable key that lacks one is answered
+/// `insufficientScope` and charged nothing), then applies the sliding windows and the spend
+/// cap atomically on its row (see `sql/migrations/0003_create_api_key_hot_path.sql` and
+/// `0020_check_key_scopes_before_hit.sql`).
 public protocol APIKeyHotPath: Sendable {
-    func hit(hash: Data, now: Date, cost: Decimal, limitClass: APIKeyLimitClass?, tenantID: UUID?) async throws -> APIKeyHit
+    func hit(hash: Data, now: Date, cost: Decimal, limitClass: APIKeyLimitClass?, tenantID: UUID?,
+             requiredScopes: [String]) async throws -> APIKeyHit
 }
 
-/// `platform_api_key_hit` as a single autocommit statement: no BEGIN/COMMIT round trips, and
+extension APIKeyHotPath {
+    /// A hit that asks for no scope (`POST /keys/verify` checking a key for the tenant's own service).
+    public func hit(hash: Data, now: Date, cost: Decimal, limitClass: APIKeyLimitClass?, tenantID: UUID?) async throws -> APIKeyHit {
+        try await hit(hash: hash, now: now, cost: cost, limitClass: limitClass, tenantID: tenantID, requiredScopes: [])
+    }
+}
+
+/// `platform_api_key_authorized_hit` as a single autocommit statement: no BEGIN/COMMIT round trips, and
 /// the function's transaction-local `synchronous_commit = off` covers exactly this statement.
 public struct PostgresAPIKeyHotPath: APIKeyHotPath {
     let database: Database
@@ -17,10 +27,12 @@ public struct PostgresAPIKeyHotPath: APIKeyHotPath {
         self.database = database
     }
 
-    public func hit(hash: Data, now: Date, cost: Decimal, limitClass: APIKeyLimitClass?, tenantID: UUID?) async throws -> APIKeyHit {
+    public func hit(hash: Data, now: Date, cost: Decimal, limitClass: APIKeyLimitClass?, tenantID: UUID?,
+                    requiredScopes: [String]) async throws -> APIKeyHit {
         let rows = try await database.pool.withConnection { session in
             try await session.query("""
-                SELECT * FROM platform_api_key_hit(\(hash), \(now), \(cost), \(limitClass?.rawValue), \(tenantID))
+                SELECT * FROM platform_api_key_authorized_hit(\(hash), \(now), \(cost), \(limitClass?.rawValue), \(tenantID),
+                                                              \(requiredScopes)::text[])
                 """)
         }
         guard let row = rows.first else { return APIKeyHit(outcome: .notFound) }
