@@ -94,7 +94,9 @@ public func buildApplication(
     let auth = AuthMiddleware(
         policies: try OperationPolicy.load(specPath: configuration.openAPISpecPath),
         authenticators: authenticators,
-        keyFormat: keyFormat
+        keyFormat: keyFormat,
+        routePrices: configuration.routePrices,
+        clock: configuration.clock
     )
 
     let service = GatehouseService(

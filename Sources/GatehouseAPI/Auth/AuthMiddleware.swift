@@ -14,6 +14,10 @@ struct AuthMiddleware: ServerMiddleware {
     let policies: [String: OperationPolicy]
     let authenticators: Authenticators
     let keyFormat: KeyFormat
+    /// Price by endpoint label: a signed-in user's call to a priced operation is metered to the
+    /// tenant's usage like a key's (no key limits apply to it; the plan's still do).
+    let routePrices: [String: Decimal]
+    let clock: @Sendable () -> Date
 
     func intercept(
         _ request: HTTPRequest,
@@ -36,6 +40,10 @@ struct AuthMiddleware: ServerMiddleware {
         let principal = try await authenticate(request, policy: policy, operationID: operationID)
         try authorize(principal, policy: policy)
         RequestScope.current?.state.principal = principal
+        if case .user(let user) = principal, let price = routePrices[policy.endpoint], price > 0 {
+            RequestScope.current?.state.keyUsage = KeyUsageNote(
+                keyID: nil, tenantID: user.tenantID, endpoint: policy.endpoint, cost: price, at: clock())
+        }
         return try await next(request, body, metadata)
     }
 
