@@ -254,17 +254,22 @@ public struct PostgresAccountRepository: AccountRepository {
     /// password reset). The first proof for an address that was never verified also undoes what
     /// whoever signed up with it may have set up: the password is cleared (unless
     /// `keepPassword`: the same signed-in user verified it), every session ends and every key
-    /// the user made is revoked. Returns whether this was that first proof.
-    public static func proveEmailOwnership(_ db: PostgresSession, userID: UUID, keepPassword: Bool = false) async throws -> Bool {
-        let first = try await db.execute("""
-            UPDATE users SET email_verified_at = now(),
-                   password_hash = CASE WHEN \(keepPassword) THEN password_hash END
-             WHERE id = \(userID) AND email_verified_at IS NULL
-            """) == 1
-        guard first, !keepPassword else { return first }
-        _ = try await revokeAllSessions(db, userID: userID, reason: "email_ownership_proven")
-        _ = try await revokeAPIKeys(db, createdBy: userID)
-        return first
+    /// the user made is revoked. Returns what that first proof undid; nil when the address was
+    /// verified before.
+    public static func proveEmailOwnership(_ db: PostgresSession, userID: UUID, keepPassword: Bool = false) async throws -> EmailOwnershipProof? {
+        let rows = try await db.query("""
+            UPDATE users AS u SET email_verified_at = now(),
+                   password_hash = CASE WHEN \(keepPassword) THEN u.password_hash END
+              FROM (SELECT id, password_hash IS NOT NULL AS had_password FROM users WHERE id = \(userID)) AS old
+             WHERE u.id = old.id AND u.email_verified_at IS NULL
+            RETURNING old.had_password
+            """)
+        guard let row = rows.first else { return nil }
+        guard !keepPassword else { return EmailOwnershipProof(passwordCleared: false, sessionsEnded: 0, apiKeysRevoked: 0) }
+        return EmailOwnershipProof(
+            passwordCleared: try row.decode("had_password", as: Bool.self),
+            sessionsEnded: try await revokeAllSessions(db, userID: userID, reason: "email_ownership_proven"),
+            apiKeysRevoked: try await revokeAPIKeys(db, createdBy: userID))
     }
 
     /// Revokes every self-service key the user made (directly, or through a key of theirs);

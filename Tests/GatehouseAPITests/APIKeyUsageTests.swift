@@ -114,6 +114,7 @@ struct APIKeyUsageTests {
     @Test func refusedCallsAreLoggedWithTheirStatus() async throws {
         let clock = TestClock("2026-03-10T10:00:00Z")
         let tenant = try await TestKeys.tenant()
+        // A key reaches only keys whose scopes are a subset of its own.
         let admin = try await TestKeys.create(tenantID: tenant, scopes: [.accountManage], rateLimitRPM: 0)
         let target = try await TestKeys.create(tenantID: tenant, scopes: [.accountManage], rateLimitRPM: 1)
         try await TestApp.run(try await APIKeyHotPathTests.configuration(clock: clock)) { client in

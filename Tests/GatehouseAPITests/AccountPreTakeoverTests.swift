@@ -48,6 +48,29 @@ struct AccountPreTakeoverTests {
         #expect(login.errorCode == "invalid_credentials", "the attacker's password must be gone")
     }
 
+    /// One audit row as the tests read it.
+    struct Audited {
+        var actor: UUID?
+        var keysRevoked: String?
+        var sessionsRevoked: String?
+        var passwordCleared: String?
+    }
+
+    static func audit(_ tenantID: UUID, _ action: String) async throws -> [Audited] {
+        let database = try await TestKeys.database()
+        defer { Task { await database.pool.shutdown() } }
+        return try await database.withTenant(tenantID) { db in
+            try await db.query("""
+                SELECT actor_id, changes->>'api_keys_revoked' AS keys, changes->>'sessions_revoked' AS sessions,
+                       changes->>'password_cleared' AS cleared
+                  FROM audit_events WHERE action = \(action) ORDER BY created_at
+                """).map {
+                Audited(actor: try $0.decode("actor_id"), keysRevoked: try $0.decode("keys"),
+                        sessionsRevoked: try $0.decode("sessions"), passwordCleared: try $0.decode("cleared"))
+            }
+        }
+    }
+
     @Test func anUnverifiedAccountMayNotCreateOrRotateKeys() async throws {
         try await TestApp.run { client in
             let owner = try await TestUsers.signUpUnverified(client)
@@ -107,6 +130,9 @@ struct AccountPreTakeoverTests {
             #expect(user["has_password"] as? Bool == false)
 
             try await Self.expectAttackerLockedOut(client, attacker: attacker, key: backdoor.raw)
+            let audited = try await Self.audit(attacker.tenantID, "user.email_ownership_proven")
+            #expect(audited.map(\.keysRevoked) == ["1"])
+            #expect(audited.first?.passwordCleared == "true")
             let victimToken = try #require(try signedIn.json["access_token"] as? String)
             #expect(try await client.send(.get, "/api/v2/auth/me", headers: [.authorization: "Bearer \(victimToken)"]).status == .ok)
         }
@@ -182,6 +208,12 @@ struct AccountPreTakeoverTests {
                                               json: ["token": second, "new_password": "third password", "revoke_api_keys": true])
             #expect(reset.status == .noContent)
             #expect(try await client.send(.get, "/api/v2/api-keys", headers: [Self.apiKey: key.raw]).status == .unauthorized)
+
+            // Both resets are in the audit log, by the user, with what they ended.
+            let audited = try await Self.audit(owner.tenantID, "user.password_reset")
+            #expect(audited.map(\.actor) == [owner.userID, owner.userID])
+            #expect(audited.map(\.keysRevoked) == ["0", "1"])
+            #expect(audited.allSatisfy { $0.sessionsRevoked != "0" })
         }
     }
 }

@@ -126,6 +126,12 @@ extension GatehouseService {
                 try await auth.accounts.revokeSession(sessionID: other, tenantID: identity.tenantID, reason: "logout")
             }
         }
+        if scope == .global {
+            // Ending every session of an account is a security event; a plain logout is not.
+            try await auditEvents.record(
+                .byRequest("auth_session.revoke_all", on: ("user", identity.userID), changes: ["reason": "logout_global"]),
+                tenantID: identity.tenantID)
+        }
         return .noContent(.init())
     }
 
@@ -152,14 +158,23 @@ extension GatehouseService {
         let tokenHash = OpaqueToken.hash(token)
         _ = try oneTimeResult(try await auth.accounts.checkOneTimeToken(tokenHash: tokenHash, purpose: .resetPassword), what: "reset link")
         let hash = try await hashPassword(body.newPassword)
-        let outcome = try await auth.accounts.consumeOneTimeToken(tokenHash: tokenHash, purpose: .resetPassword) { db, _, userID in
+        let outcome = try await auth.accounts.consumeOneTimeToken(tokenHash: tokenHash, purpose: .resetPassword) { db, tenantID, userID in
             // A first proof of ownership also revokes the keys whoever signed up made.
-            let first = try await PostgresAccountRepository.proveEmailOwnership(db, userID: userID)
-            try await db.execute("UPDATE users SET password_hash = \(hash) WHERE id = \(userID)")
-            _ = try await PostgresAccountRepository.revokeAllSessions(db, userID: userID, reason: "password_reset")
-            if revokeKeys, !first {
-                _ = try await PostgresAccountRepository.revokeAPIKeys(db, createdBy: userID)
+            let proof = try await PostgresAccountRepository.proveEmailOwnership(db, userID: userID)
+            if let proof {
+                try await AuditLog.append(.emailOwnershipProven(proof, user: userID, via: "password_reset"), tenantID: tenantID, in: db)
             }
+            try await db.execute("UPDATE users SET password_hash = \(hash) WHERE id = \(userID)")
+            let sessions = try await PostgresAccountRepository.revokeAllSessions(db, userID: userID, reason: "password_reset")
+            var keysRevoked = 0
+            if revokeKeys, proof == nil {
+                keysRevoked = try await PostgresAccountRepository.revokeAPIKeys(db, createdBy: userID)
+            }
+            try await AuditLog.append(.byTokenHolder("user.password_reset", user: userID, changes: [
+                "sessions_revoked": .int(sessions + (proof?.sessionsEnded ?? 0)),
+                "api_keys_revoked": .int(keysRevoked + (proof?.apiKeysRevoked ?? 0)),
+                "revoke_api_keys": .bool(revokeKeys),
+            ]), tenantID: tenantID, in: db)
         }
         _ = try oneTimeResult(outcome, what: "reset link")
         return .noContent(.init())
@@ -175,8 +190,11 @@ extension GatehouseService {
         var signedIn: UUID?
         if case .user(let identity)? = RequestScope.current?.principal { signedIn = identity.userID }
         let sameUser = signedIn
-        let outcome = try await auth.accounts.consumeOneTimeToken(tokenHash: OpaqueToken.hash(token), purpose: .verifyEmail) { db, _, userID in
-            _ = try await PostgresAccountRepository.proveEmailOwnership(db, userID: userID, keepPassword: sameUser == userID)
+        let outcome = try await auth.accounts.consumeOneTimeToken(tokenHash: OpaqueToken.hash(token), purpose: .verifyEmail) { db, tenantID, userID in
+            let keep = sameUser == userID
+            if let proof = try await PostgresAccountRepository.proveEmailOwnership(db, userID: userID, keepPassword: keep), !keep {
+                try await AuditLog.append(.emailOwnershipProven(proof, user: userID, via: "verify_link"), tenantID: tenantID, in: db)
+            }
             return try await PostgresAccountRepository.user(db, id: userID)
         }
         guard let user = try oneTimeResult(outcome, what: "verification link") else {
@@ -284,7 +302,9 @@ extension GatehouseService {
         let session = newSession(refreshToken)
         let outcome = try await auth.accounts.consumeOneTimeToken(tokenHash: OpaqueToken.hash(token), purpose: .magicLink) { db, tenantID, userID in
             // Following the link proves the address (the first time: whoever signed up with it loses what they set up).
-            _ = try await PostgresAccountRepository.proveEmailOwnership(db, userID: userID)
+            if let proof = try await PostgresAccountRepository.proveEmailOwnership(db, userID: userID) {
+                try await AuditLog.append(.emailOwnershipProven(proof, user: userID, via: "magic_link"), tenantID: tenantID, in: db)
+            }
             let sessionID = try await PostgresAccountRepository.insertSession(db, tenantID: tenantID, userID: userID, session: session)
             return (try await PostgresAccountRepository.user(db, id: userID)).map { SignedIn(user: $0, sessionID: sessionID) }
         }
