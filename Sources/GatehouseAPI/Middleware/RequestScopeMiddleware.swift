@@ -9,7 +9,8 @@ import Logging
 /// (`TrustedProxies`), and publishes the `RequestScope`.
 struct RequestScopeMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
-    let trustedProxies: TrustedProxies
+    /// Whose `X-Forwarded-For` names the client (`TRUSTED_PROXIES`); none by default.
+    var trustedProxies = TrustedProxies([])
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let requestID = Self.acceptableID(request.headers[.requestID]) ?? UUID().uuidString.lowercased()
