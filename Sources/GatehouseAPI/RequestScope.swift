@@ -1,6 +1,7 @@
 public import Foundation
 public import Logging
 public import GatehouseCore
+import NIOCore
 
 /// What a handler may know about the request it serves, set by `RequestScopeMiddleware` as a
 /// task-local value (the generated OpenAPI handlers take only their typed input).
@@ -24,9 +25,13 @@ public struct RequestScope: Sendable {
         return logger
     }
     var baseLogger: Logger
-    /// The client's address: the socket peer, or behind a trusted proxy (`TRUSTED_PROXIES`)
-    /// the right-most untrusted `X-Forwarded-For` hop.
-    public var clientIP: String?
+    /// The peer's socket address; formatted only when someone asks (`clientIP`).
+    var remoteAddress: SocketAddress?
+    /// Behind a trusted proxy (`TRUSTED_PROXIES`): the client `X-Forwarded-For` names.
+    var forwardedClientIP: String?
+    /// The client's address: the socket peer, or behind a trusted proxy the right-most
+    /// untrusted `X-Forwarded-For` hop.
+    public var clientIP: String? { forwardedClientIP ?? remoteAddress?.ipAddress }
     public var userAgent: String?
     /// What the inner layers learned (principal, extra headers).
     public var state: RequestState

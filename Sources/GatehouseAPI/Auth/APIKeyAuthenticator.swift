@@ -3,9 +3,8 @@ import GatehouseAuth
 import GatehouseCore
 import GatehouseStore
 
-/// Tenant API keys on the hot path: one statement (`platform_api_key_authorized_hit`)
-/// authenticates the key, checks the operation's scopes (a refusal by scope charges nothing),
-/// and applies its rate limits and spend cap; this type turns the answer into the
+/// Tenant API keys on the hot path: one statement (`platform_api_key_hit`) authenticates the
+/// key and applies its rate limits and spend cap; this type turns the answer into the
 /// `X-RateLimit-*` / `X-Cost` / `X-Spend-Period-*` headers (on refusals too) and into
 /// 401 / 429 / 402 problems, and notes the call for the usage log.
 struct APIKeyAuthenticator: APIKeyAuthenticating {
@@ -14,6 +13,8 @@ struct APIKeyAuthenticator: APIKeyAuthenticating {
     /// Price by endpoint label; unlisted endpoints cost 0.
     let routePrices: [String: Decimal]
     let clock: @Sendable () -> Date
+    /// Keys seen admitted, so a read can travel with its hit (see `prepare`).
+    let known = KeyIdentityCache()
 
     /// Operations with an extra rate-limit class on top of the general per-minute limit.
     static let limitClasses: [String: APIKeyLimitClass] = [
@@ -21,24 +22,47 @@ struct APIKeyAuthenticator: APIKeyAuthenticating {
         "sessionsCreate": .sessions,
     ]
 
-    func authenticate(rawKey: String, operationID: String, endpoint: String, requiredScopes: [String]) async throws -> KeyIdentity {
+    func authenticate(rawKey: String, operationID: String, endpoint: String) async throws -> KeyIdentity {
         let now = clock()
-        let cost = routePrices[endpoint] ?? 0
+        let hash = hasher.hash(rawKey)
         let hit = try await hotPath.hit(
-            hash: hasher.hash(rawKey), now: now, cost: cost,
-            limitClass: Self.limitClasses[operationID], tenantID: nil,
-            requiredScopes: requiredScopes)
+            hash: hash, now: now, cost: routePrices[endpoint] ?? 0,
+            limitClass: Self.limitClasses[operationID], tenantID: nil)
+        return try conclude(hit, hash: hash, endpoint: endpoint, at: now)
+    }
+
+    /// For a key admitted before: its last known identity and the hit still to send, which the
+    /// request's first tenant read carries in the same flight. Nil for a key not seen yet.
+    func prepare(rawKey: String, operationID: String, endpoint: String) -> (KeyIdentity, PendingAdmission)? {
+        let hash = hasher.hash(rawKey)
+        guard let identity = known.identity(for: hash) else { return nil }
+        let now = clock()
+        let admission = hotPath.pendingHit(
+            hash: hash, now: now, cost: routePrices[endpoint] ?? 0,
+            limitClass: Self.limitClasses[operationID], keyTenantID: identity.tenantID
+        ) { hit in
+            let admitted = try conclude(hit, hash: hash, endpoint: endpoint, at: now)
+            RequestScope.current?.state.principal = .apiKey(admitted)
+        }
+        return (identity, admission)
+    }
+
+    /// Headers and the usage note for what the hit decided; the identity when admitted, else the refusal.
+    private func conclude(_ hit: APIKeyHit, hash: Data, endpoint: String, at now: Date) throws -> KeyIdentity {
         let state = RequestScope.current?.state
-        if let state, hit.outcome != .insufficientScope { Self.setHeaders(hit, on: state) }
+        if let state { Self.setHeaders(hit, on: state) }
         if let keyID = hit.keyID, let tenantID = hit.tenantID,
            [.ok, .rateLimited, .spendLimitExceeded].contains(hit.outcome) {
             state?.keyUsage = KeyUsageNote(keyID: keyID, tenantID: tenantID, endpoint: endpoint, cost: hit.cost, at: now)
         }
+        if [.notFound, .revoked, .inactive, .expired].contains(hit.outcome) { known.forget(hash) }
         try Self.throwIfRefused(hit)
-        return KeyIdentity(
+        let identity = KeyIdentity(
             keyID: hit.keyID!, tenantID: hit.tenantID!,
             scopes: Set(hit.scopes.compactMap(Scope.init(rawValue:))),
             isTrial: hit.isTrial, allowedNumbers: hit.allowedNumbers, createdByUserID: hit.createdByUserID)
+        if hit.outcome == .ok { known.remember(identity, for: hash) }
+        return identity
     }
 
     /// Rate-limit headers (when the key has a cap) and spend headers, whenever the key was found.
@@ -64,9 +88,6 @@ struct APIKeyAuthenticator: APIKeyAuthenticating {
             throw GatehouseError(.unauthorized, "The API key is not valid (unknown, revoked, deactivated or expired).")
         case .trialExpired:
             throw GatehouseError(.trialExpired, "The trial of this API key has ended.")
-        case .insufficientScope:
-            // Valid but not allowed here, and not charged: the caller's authorization refuses it.
-            return
         case .rateLimited:
             let milliseconds = max(1, hit.retryAfterMilliseconds)
             let seconds = max(1, (milliseconds + 999) / 1000)

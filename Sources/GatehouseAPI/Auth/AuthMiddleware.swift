@@ -1,6 +1,7 @@
 import Foundation
 import GatehouseAuth
 import GatehouseCore
+import GatehouseStore
 import HTTPTypes
 import OpenAPIRuntime
 
@@ -37,6 +38,10 @@ struct AuthMiddleware: ServerMiddleware {
             }
             return try await next(request, body, metadata)
         }
+        if let deferred = deferrableKeyRead(request, policy: policy, operationID: operationID) {
+            RequestScope.current?.state.principal = .apiKey(deferred.identity)
+            return try await serve(deferred.admission, policy: policy) { try await next(request, body, metadata) }
+        }
         let principal = try await authenticate(request, policy: policy, operationID: operationID)
         try authorize(principal, policy: policy)
         RequestScope.current?.state.principal = principal
@@ -45,6 +50,39 @@ struct AuthMiddleware: ServerMiddleware {
                 keyID: nil, tenantID: user.tenantID, endpoint: policy.endpoint, cost: price, at: clock())
         }
         return try await next(request, body, metadata)
+    }
+
+    /// A GET with only an API key, of a key admitted before whose known scopes already allow the
+    /// operation: its hit can travel with the handler's first tenant read (one round trip).
+    private func deferrableKeyRead(_ request: HTTPRequest, policy: OperationPolicy, operationID: String)
+        -> (identity: KeyIdentity, admission: PendingAdmission)? {
+        guard request.method == .get, policy.authentication == .principal, policy.roles == nil,
+              request.headerFields[.authorization] == nil,
+              let apiKey = request.headerFields[HTTPField.Name("X-API-Key")!]?.trimmingCharacters(in: .whitespaces),
+              keyFormat.kind(of: apiKey) == .live,
+              let keys = authenticators.apiKey,
+              let prepared = keys.prepare(rawKey: apiKey, operationID: operationID, endpoint: policy.endpoint),
+              policy.scopes.isSubset(of: prepared.0.scopes) else { return nil }
+        return prepared
+    }
+
+    /// Runs the handler with the key's hit pending, then makes sure the hit was sent and
+    /// admitted before anything is answered: a refusal replaces whatever the handler produced,
+    /// and the scopes are checked again against what the hit returned.
+    private func serve(
+        _ admission: PendingAdmission, policy: OperationPolicy,
+        _ handler: () async throws -> (HTTPResponse, HTTPBody?)
+    ) async throws -> (HTTPResponse, HTTPBody?) {
+        let outcome: Result<(HTTPResponse, HTTPBody?), any Error>
+        do {
+            outcome = .success(try await PendingAdmission.$current.withValue(admission) { try await handler() })
+        } catch {
+            outcome = .failure(error)
+        }
+        try await admission.settle()
+        guard let principal = RequestScope.current?.state.principal else { throw GatehouseError.unauthorized }
+        try authorize(principal, policy: policy)
+        return try outcome.get()
     }
 
     private func authenticate(_ request: HTTPRequest, policy: OperationPolicy, operationID: String) async throws -> Principal {
@@ -61,15 +99,12 @@ struct AuthMiddleware: ServerMiddleware {
 
         switch policy.authentication {
         case .none, .optionalUser:
-            preconditionFailure("public operations are not authenticated here")
+            preconditionFailure("public operations are not authenticated")
         case .master:
             guard let apiKey, kind == .admin, bearer == nil else {
                 // A valid tenant credential is still not an operator: 403, not 401.
                 if let bearer { _ = try await verifyBearer(bearer) }
-                if let apiKey, kind == .live {
-                    _ = try await authenticateKey(apiKey, operationID: operationID, endpoint: policy.endpoint,
-                                                  requiredScopes: APIKeyAuthenticator.noKeyMayCall)
-                }
+                if let apiKey, kind == .live { _ = try await authenticateKey(apiKey, operationID: operationID, endpoint: policy.endpoint) }
                 throw GatehouseError(.forbidden, "This operation requires a master key.")
             }
             guard let master = authenticators.master else { throw GatehouseError.unauthorized }
@@ -83,10 +118,7 @@ struct AuthMiddleware: ServerMiddleware {
                 if policy.authentication == .user {
                     throw GatehouseError(.forbidden, "This operation requires a user's access token, not an API key.")
                 }
-                // Authorization before work: the hot path charges a key only for an operation it may call.
-                let required = policy.roles == nil ? policy.scopes.map(\.rawValue).sorted() : APIKeyAuthenticator.noKeyMayCall
-                return .apiKey(try await authenticateKey(apiKey, operationID: operationID, endpoint: policy.endpoint,
-                                                         requiredScopes: required))
+                return .apiKey(try await authenticateKey(apiKey, operationID: operationID, endpoint: policy.endpoint))
             }
             return .user(user!)
         }
@@ -120,9 +152,9 @@ struct AuthMiddleware: ServerMiddleware {
         return try await bearer.verify(accessToken: token)
     }
 
-    private func authenticateKey(_ raw: String, operationID: String, endpoint: String, requiredScopes: [String]) async throws -> KeyIdentity {
+    private func authenticateKey(_ raw: String, operationID: String, endpoint: String) async throws -> KeyIdentity {
         guard let keys = authenticators.apiKey else { throw GatehouseError(.unauthorized, "The API key is not valid.") }
-        return try await keys.authenticate(rawKey: raw, operationID: operationID, endpoint: endpoint, requiredScopes: requiredScopes)
+        return try await keys.authenticate(rawKey: raw, operationID: operationID, endpoint: endpoint)
     }
 }
 

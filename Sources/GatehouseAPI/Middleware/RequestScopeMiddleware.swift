@@ -2,24 +2,25 @@ import Foundation
 import GatehouseCore
 import Hummingbird
 import HTTPTypes
+import NIOCore
 import Logging
 
 /// Gives every request an id (the client's `X-Request-Id` when it is sane, else a new UUID),
-/// puts it in the logger's metadata and the response headers, works out the client's address
-/// (`TrustedProxies`), and publishes the `RequestScope`.
+/// puts it in the logger's metadata and the response headers, and publishes the `RequestScope`.
 struct RequestScopeMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     /// Whose `X-Forwarded-For` names the client (`TRUSTED_PROXIES`); none by default.
     var trustedProxies = TrustedProxies([])
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let requestID = Self.acceptableID(request.headers[.requestID]) ?? UUID().uuidString.lowercased()
+        let requestID = Self.acceptableID(request.headers[.requestID]) ?? Self.newRequestID()
         var context = context
         context.logger[metadataKey: "request_id"] = .string(requestID)
         let scope = RequestScope(
             requestID: requestID,
             baseLogger: context.logger,
-            clientIP: clientIP(request, peer: context.remoteAddress?.ipAddress),
+            remoteAddress: context.remoteAddress,
+            forwardedClientIP: forwardedClientIP(request, peer: context.remoteAddress),
             userAgent: request.headers[.userAgent].map { String($0.prefix(512)) },
             state: RequestState()
         )
@@ -34,11 +35,33 @@ struct RequestScopeMiddleware: RouterMiddleware {
         return response
     }
 
-    /// The socket peer, or behind a trusted proxy the client `X-Forwarded-For` names.
-    func clientIP(_ request: Request, peer: String?) -> String? {
-        guard let peer, let address = IPAddress(peer) else { return peer }
-        let forwarded = trustedProxies.networks.isEmpty ? [] : request.headers[values: .xForwardedFor]
-        return trustedProxies.client(peer: address, forwardedFor: forwarded).description
+    /// Behind a trusted proxy, the client `X-Forwarded-For` names; nil when no proxy is trusted
+    /// (the socket peer is then the client, formatted only when asked).
+    func forwardedClientIP(_ request: Request, peer: SocketAddress?) -> String? {
+        guard !trustedProxies.networks.isEmpty, let text = peer?.ipAddress, let address = IPAddress(text) else { return nil }
+        return trustedProxies.client(peer: address, forwardedFor: request.headers[values: .xForwardedFor]).description
+    }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    /// A random UUID in lowercase, formatted straight into one string (no uppercase copy).
+    static func newRequestID() -> String {
+        let uuid = UUID().uuid
+        return withUnsafeBytes(of: uuid) { bytes in
+            String(unsafeUninitializedCapacity: 36) { buffer in
+                var index = 0
+                for (position, byte) in bytes.enumerated() {
+                    if position == 4 || position == 6 || position == 8 || position == 10 {
+                        buffer[index] = UInt8(ascii: "-")
+                        index += 1
+                    }
+                    buffer[index] = hexDigits[Int(byte >> 4)]
+                    buffer[index + 1] = hexDigits[Int(byte & 0x0f)]
+                    index += 2
+                }
+                return index
+            }
+        }
     }
 
     /// Echo only ids that cannot inject anything into logs or headers.
