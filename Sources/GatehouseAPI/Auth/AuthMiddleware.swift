@@ -104,7 +104,10 @@ struct AuthMiddleware: ServerMiddleware {
             guard let apiKey, kind == .admin, bearer == nil else {
                 // A valid tenant credential is still not an operator: 403, not 401.
                 if let bearer { _ = try await verifyBearer(bearer) }
-                if let apiKey, kind == .live { _ = try await authenticateKey(apiKey, operationID: operationID, endpoint: policy.endpoint) }
+                if let apiKey, kind == .live {
+                    _ = try await authenticateKey(apiKey, operationID: operationID, endpoint: policy.endpoint,
+                                                  requiredScopes: APIKeyAuthenticator.noKeyMayCall)
+                }
                 throw GatehouseError(.forbidden, "This operation requires a master key.")
             }
             guard let master = authenticators.master else { throw GatehouseError.unauthorized }
@@ -118,7 +121,10 @@ struct AuthMiddleware: ServerMiddleware {
                 if policy.authentication == .user {
                     throw GatehouseError(.forbidden, "This operation requires a user's access token, not an API key.")
                 }
-                return .apiKey(try await authenticateKey(apiKey, operationID: operationID, endpoint: policy.endpoint))
+                // Authorization before work: the hot path charges a key only for an operation it may call.
+                let required = policy.roles == nil ? policy.scopes.map(\.rawValue).sorted() : APIKeyAuthenticator.noKeyMayCall
+                return .apiKey(try await authenticateKey(apiKey, operationID: operationID, endpoint: policy.endpoint,
+                                                         requiredScopes: required))
             }
             return .user(user!)
         }
@@ -152,9 +158,9 @@ struct AuthMiddleware: ServerMiddleware {
         return try await bearer.verify(accessToken: token)
     }
 
-    private func authenticateKey(_ raw: String, operationID: String, endpoint: String) async throws -> KeyIdentity {
+    private func authenticateKey(_ raw: String, operationID: String, endpoint: String, requiredScopes: [String]) async throws -> KeyIdentity {
         guard let keys = authenticators.apiKey else { throw GatehouseError(.unauthorized, "The API key is not valid.") }
-        return try await keys.authenticate(rawKey: raw, operationID: operationID, endpoint: endpoint)
+        return try await keys.authenticate(rawKey: raw, operationID: operationID, endpoint: endpoint, requiredScopes: requiredScopes)
     }
 }
 

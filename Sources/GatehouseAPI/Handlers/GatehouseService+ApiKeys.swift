@@ -266,6 +266,8 @@ extension GatehouseService {
         case .expired, .trialExpired: .expired
         case .rateLimited: .rateLimited
         case .spendLimitExceeded, .spendCounterFull: .spendLimitExceeded
+        // Never: a verify asks the hot path for no scope.
+        case .insufficientScope: .notFound
         }
         // Logged to the verified key's usage as a direct call would be; a refused call used
         // nothing, so its reported tokens are not counted (its cost is already 0).
