@@ -10,9 +10,9 @@ extension GatehouseService {
     func requireVerifiedEmail() async throws {
         switch RequestScope.current?.principal {
         case .user(let user)?:
-            try await auth.verifiedEmail.requireVerified(userID: user.userID, tenantID: user.tenantID)
+            try await auth.service.verifiedEmail.requireVerified(userID: user.userID, tenantID: user.tenantID)
         case .apiKey(let key)?:
-            try await auth.verifiedEmail.requireVerified(userID: key.createdByUserID, tenantID: key.tenantID)
+            try await auth.service.verifiedEmail.requireVerified(userID: key.createdByUserID, tenantID: key.tenantID)
         default:
             throw GatehouseError.unauthorized
         }
