@@ -1,5 +1,6 @@
 import Foundation
 import GatehouseCore
+import GatehouseServices
 import GatehouseStore
 
 extension GatehouseService {
