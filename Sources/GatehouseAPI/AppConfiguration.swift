@@ -1,5 +1,6 @@
 public import Foundation
 public import GatehouseAuth
+public import GatehouseCore
 public import Logging
 
 /// Everything the server reads from its environment, parsed once at start-up.
@@ -57,6 +58,15 @@ public struct AppConfiguration: Sendable {
     /// Most usage records held in memory while the database is slow or away
     /// (`USAGE_QUEUE_CAPACITY`); beyond it new records are dropped, logged and counted.
     public var usageQueueCapacity: Int = 100_000
+    /// Until the email is verified, an account may not create or rotate API keys or start a
+    /// paid checkout (`REQUIRE_VERIFIED_EMAIL`; `false` only for development).
+    public var requireVerifiedEmail: Bool = true
+    /// Load balancers and reverse proxies whose `X-Forwarded-For` names the client
+    /// (`TRUSTED_PROXIES`, CIDR blocks); empty: the socket peer is the client.
+    public var trustedProxies = TrustedProxies([])
+    /// Failed logins per email address from all client addresses together, per window
+    /// (`AUTH_THROTTLE_PER_EMAIL_ANY_IP`; 0 = no cap): the looser cap over the per email + IP one.
+    public var authThrottlePerEmailAnyIP: Int = 100
     /// When set, `GET /metrics` asks for `Authorization: Bearer <token>` (`METRICS_TOKEN`). A secret: never log it.
     public var metricsToken: String? = nil
     /// When set, `/metrics` is served only on this port (`METRICS_PORT`, same `HOST`) and the API
@@ -125,7 +135,8 @@ public struct AppConfiguration: Sendable {
     /// `MAX_BODY_BYTES`, `OPENAPI_SPEC`, `KEY_PEPPER` (required, at least 32 characters), `KEY_PREFIX`,
     /// `JWT_SIGNING_KEY` (required), `ARGON2_MEMORY_KIB`, `ARGON2_ITERATIONS`, `ARGON2_PARALLELISM`,
     /// `ARGON2_THREADS`, `ARGON2_QUEUE_LIMIT`, `MAIL_TRANSPORT`, `MAIL_FROM`, `AUTH_THROTTLE_PER_IP`,
-    /// `AUTH_THROTTLE_PER_EMAIL`, `AUTH_THROTTLE_WINDOW_SECONDS`, `SMTP_CA_FILE`, `DB_PREPARED_STATEMENTS`.
+    /// `AUTH_THROTTLE_PER_EMAIL`, `AUTH_THROTTLE_WINDOW_SECONDS`, `SMTP_CA_FILE`, `DB_PREPARED_STATEMENTS`,
+    /// `REQUIRE_VERIFIED_EMAIL`, `TRUSTED_PROXIES`, `AUTH_THROTTLE_PER_EMAIL_ANY_IP`.
     public init(environment: [String: String]) throws {
         func integer(_ name: String, _ fallback: Int, _ range: ClosedRange<Int>) throws -> Int {
             guard let text = environment[name], !text.isEmpty else { return fallback }
@@ -198,6 +209,19 @@ public struct AppConfiguration: Sendable {
         }
         usageFlushInterval = .milliseconds(try integer("USAGE_FLUSH_INTERVAL_MS", 1000, 10...600_000))
         usageQueueCapacity = try integer("USAGE_QUEUE_CAPACITY", 100_000, 100...10_000_000)
+        if let text = environment["REQUIRE_VERIFIED_EMAIL"], !text.isEmpty {
+            guard let value = ["true": true, "false": false][text.lowercased()] else {
+                throw ConfigurationError(description: "REQUIRE_VERIFIED_EMAIL must be true or false")
+            }
+            requireVerifiedEmail = value
+        }
+        if let text = environment["TRUSTED_PROXIES"], !text.isEmpty {
+            switch TrustedProxies.parse(text) {
+            case .success(let proxies): trustedProxies = proxies
+            case .failure(let error): throw ConfigurationError(description: "TRUSTED_PROXIES: \(error)")
+            }
+        }
+        authThrottlePerEmailAnyIP = try integer("AUTH_THROTTLE_PER_EMAIL_ANY_IP", 100, 0...1_000_000)
         if let token = environment["METRICS_TOKEN"], !token.isEmpty {
             guard token.count >= 16, token.allSatisfy({ $0.isASCII && !$0.isWhitespace }) else {
                 throw ConfigurationError(description: "METRICS_TOKEN must be at least 16 printable ASCII characters (e.g. openssl rand -hex 32)")

@@ -43,7 +43,7 @@ public func buildApplication(
     )
 
     let router = Router(context: AppRequestContext.self)
-    router.middlewares.add(RequestScopeMiddleware())
+    router.middlewares.add(RequestScopeMiddleware(trustedProxies: configuration.trustedProxies))
     router.middlewares.add(UsageLogMiddleware(recorder: usageRecorder))
     router.middlewares.add(HTTPMetricsMiddleware(registry: registry))
     router.middlewares.add(ProblemMiddleware())
@@ -57,9 +57,11 @@ public func buildApplication(
         accounts: accounts,
         passwords: try PasswordHasher(parameters: configuration.argon2Parameters, workers: workers),
         throttle: PostgresAuthThrottle(database: database),
+        verifiedEmail: VerifiedEmailRule(isEnforced: configuration.requireVerifiedEmail, accounts: accounts),
         publicURL: configuration.publicURL,
         throttlePerIP: configuration.authThrottlePerIP,
         throttlePerEmail: configuration.authThrottlePerEmail,
+        throttlePerEmailAnyIP: configuration.authThrottlePerEmailAnyIP,
         throttleWindowSeconds: configuration.authThrottleWindowSeconds,
         clock: configuration.clock
     )
@@ -104,7 +106,9 @@ public func buildApplication(
     let auth = AuthMiddleware(
         policies: policies,
         authenticators: authenticators,
-        keyFormat: keyFormat
+        keyFormat: keyFormat,
+        routePrices: configuration.routePrices,
+        clock: configuration.clock
     )
 
     let tenantSettings = PostgresTenantSettingsRepository(database: database)

@@ -27,8 +27,11 @@ public struct RequestScope: Sendable {
     var baseLogger: Logger
     /// The peer's socket address; formatted only when someone asks (`clientIP`).
     var remoteAddress: SocketAddress?
-    /// The client's address as the socket reports it.
-    public var clientIP: String? { remoteAddress?.ipAddress }
+    /// Behind a trusted proxy (`TRUSTED_PROXIES`): the client `X-Forwarded-For` names.
+    var forwardedClientIP: String?
+    /// The client's address: the socket peer, or behind a trusted proxy the right-most
+    /// untrusted `X-Forwarded-For` hop.
+    public var clientIP: String? { forwardedClientIP ?? remoteAddress?.ipAddress }
     public var userAgent: String?
     /// What the inner layers learned (principal, extra headers).
     public var state: RequestState

@@ -8,6 +8,7 @@ public enum ErrorCode: String, Sendable, CaseIterable {
     case trialExpired = "trial_expired"
     case forbidden
     case insufficientScope = "insufficient_scope"
+    case emailNotVerified = "email_not_verified"
     case numberNotAllowed = "number_not_allowed"
     case notFound = "not_found"
     case conflict
@@ -24,7 +25,7 @@ public enum ErrorCode: String, Sendable, CaseIterable {
         case .invalidRequest: 400
         case .unauthorized, .invalidCredentials, .tokenExpired, .refreshTokenReused, .trialExpired: 401
         case .spendLimitExceeded, .planLimitExceeded: 402
-        case .forbidden, .insufficientScope, .numberNotAllowed: 403
+        case .forbidden, .insufficientScope, .emailNotVerified, .numberNotAllowed: 403
         case .notFound: 404
         case .conflict, .maxSessionsReached: 409
         case .validationFailed: 422
@@ -45,6 +46,7 @@ public enum ErrorCode: String, Sendable, CaseIterable {
         case .trialExpired: "Trial expired"
         case .forbidden: "Forbidden"
         case .insufficientScope: "Insufficient scope"
+        case .emailNotVerified: "Email not verified"
         case .numberNotAllowed: "Number not allowed"
         case .notFound: "Not found"
         case .conflict: "Conflict"

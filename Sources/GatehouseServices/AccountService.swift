@@ -12,10 +12,15 @@ public struct AccountService: Sendable {
     public let accounts: any AccountRepository
     public let passwords: PasswordHasher
     public let throttle: any AuthThrottling
+    /// Key and billing power waits for a verified email (`REQUIRE_VERIFIED_EMAIL`).
+    public let verifiedEmail: VerifiedEmailRule
     /// Base of links in mails (`PUBLIC_URL`).
     public let publicURL: String
     public let throttlePerIP: Int
+    /// Per email: every signup and mail request; for logins, failures per email and client.
     public let throttlePerEmail: Int
+    /// Failed logins per email from any client (the looser cap).
+    public let throttlePerEmailAnyIP: Int
     public let throttleWindowSeconds: Int
     public let clock: @Sendable () -> Date
 
@@ -29,14 +34,17 @@ public struct AccountService: Sendable {
         public static let magicLink = "/auth/magic-link"
     }
 
-    public init(accounts: any AccountRepository, passwords: PasswordHasher, throttle: any AuthThrottling, publicURL: String,
-                throttlePerIP: Int, throttlePerEmail: Int, throttleWindowSeconds: Int, clock: @escaping @Sendable () -> Date) {
+    public init(accounts: any AccountRepository, passwords: PasswordHasher, throttle: any AuthThrottling,
+                verifiedEmail: VerifiedEmailRule, publicURL: String, throttlePerIP: Int, throttlePerEmail: Int,
+                throttlePerEmailAnyIP: Int, throttleWindowSeconds: Int, clock: @escaping @Sendable () -> Date) {
         self.accounts = accounts
         self.passwords = passwords
         self.throttle = throttle
+        self.verifiedEmail = verifiedEmail
         self.publicURL = publicURL
         self.throttlePerIP = throttlePerIP
         self.throttlePerEmail = throttlePerEmail
+        self.throttlePerEmailAnyIP = throttlePerEmailAnyIP
         self.throttleWindowSeconds = throttleWindowSeconds
         self.clock = clock
     }
@@ -78,7 +86,9 @@ public struct AccountService: Sendable {
         guard (1...128).contains(password.count) else {
             throw GatehouseError.validation("password", "must be 1-128 characters")
         }
-        try await throttle("login", email: email, ip: ip)
+        try await throttleClient("login", ip: ip)
+        // Counted against the email only if it fails: a success gives its place back below.
+        let reserved = try await reserveLoginFailure(email: email, ip: ip)
 
         let invalid = GatehouseError(.invalidCredentials, "The email or password is not correct.")
         guard let account = try await accounts.findLogin(email: email), let stored = account.passwordHash else {
@@ -86,6 +96,7 @@ public struct AccountService: Sendable {
             throw invalid
         }
         guard try await busyAware({ try await self.passwords.verify(password, phc: stored) }) else { throw invalid }
+        await refundLoginFailure(reserved)
         if passwords.needsRehash(stored) {
             // The cost parameters changed since this hash was made: upgrade it now that we know the password.
             if let upgraded = try? await passwords.hash(password) {
@@ -116,27 +127,52 @@ public struct AccountService: Sendable {
         }
     }
 
-    /// Sets a new password with a reset token and ends every session of the user.
-    public func resetPassword(token rawToken: String, newPassword: String) async throws {
+    /// Sets a new password with a reset token and ends every session of the user (and, with
+    /// `revokeAPIKeys`, revokes every key the user made). The token is checked before Argon2 runs,
+    /// so anonymous garbage cannot fill the hashing queue; the first proof of ownership of a
+    /// never-verified address also undoes what whoever signed up with it set up.
+    public func resetPassword(token rawToken: String, newPassword: String, revokeAPIKeys: Bool = false,
+                              client: ClientOrigin = ClientOrigin()) async throws {
         let token = try AuthValidation.token(rawToken, field: "token")
         try AuthValidation.newPassword(newPassword, field: "new_password")
-        // Hash first: a full worker pool must not burn the token.
+        try await throttleClient("reset", ip: client.ip)
+        let tokenHash = OpaqueToken.hash(token)
+        _ = try Self.oneTimeResult(try await accounts.checkOneTimeToken(tokenHash: tokenHash, purpose: .resetPassword), what: "reset link")
+        // Hashed before the token is consumed: a full worker pool must not burn the token.
         let hash = try await hashPassword(newPassword)
-        let outcome = try await accounts.consumeOneTimeToken(tokenHash: OpaqueToken.hash(token), purpose: .resetPassword) { db, _, userID in
-            try await db.execute("""
-                UPDATE users SET password_hash = \(hash), email_verified_at = COALESCE(email_verified_at, now())
-                 WHERE id = \(userID)
-                """)
-            return try await PostgresAccountRepository.revokeAllSessions(db, userID: userID, reason: "password_reset")
+        let outcome = try await accounts.consumeOneTimeToken(tokenHash: tokenHash, purpose: .resetPassword) { db, tenantID, userID in
+            let proof = try await PostgresAccountRepository.proveEmailOwnership(db, userID: userID)
+            if let proof {
+                try await AuditLog.append(.emailOwnershipProven(proof, user: userID, via: "password_reset", client: client), tenantID: tenantID, in: db)
+            }
+            try await db.execute("UPDATE users SET password_hash = \(hash) WHERE id = \(userID)")
+            let sessions = try await PostgresAccountRepository.revokeAllSessions(db, userID: userID, reason: "password_reset")
+            var keysRevoked = 0
+            if revokeAPIKeys, proof == nil {
+                keysRevoked = try await PostgresAccountRepository.revokeAPIKeys(db, createdBy: userID)
+            }
+            try await AuditLog.append(.byTokenHolder("user.password_reset", user: userID, client: client, changes: [
+                "sessions_revoked": .int(sessions + (proof?.sessionsEnded ?? 0)),
+                "api_keys_revoked": .int(keysRevoked + (proof?.apiKeysRevoked ?? 0)),
+                "revoke_api_keys": .bool(revokeAPIKeys),
+            ]), tenantID: tenantID, in: db)
         }
         _ = try Self.oneTimeResult(outcome, what: "reset link")
     }
 
-    /// Marks the address verified; with `session`, also signs the user in (the console).
-    public func verifyEmail(token rawToken: String, session: NewSession?) async throws -> (UserRecord, sessionID: UUID?) {
+    /// Marks the address verified; with `session`, also signs the user in (the console). Sent
+    /// by the signed-in user who signed up (`signedInUserID`), the account stays as it is;
+    /// otherwise the first verification of a never-verified address is its owner claiming it
+    /// (see `PostgresAccountRepository.proveEmailOwnership`).
+    public func verifyEmail(token rawToken: String, session: NewSession?, signedInUserID: UUID? = nil,
+                            client: ClientOrigin = ClientOrigin()) async throws -> (UserRecord, sessionID: UUID?) {
         let token = try AuthValidation.token(rawToken, field: "token")
+        try await throttleClient("verify", ip: client.ip)
         let outcome = try await accounts.consumeOneTimeToken(tokenHash: OpaqueToken.hash(token), purpose: .verifyEmail) { db, tenantID, userID in
-            try await db.execute("UPDATE users SET email_verified_at = COALESCE(email_verified_at, now()) WHERE id = \(userID)")
+            let keep = signedInUserID == userID
+            if let proof = try await PostgresAccountRepository.proveEmailOwnership(db, userID: userID, keepPassword: keep), !keep {
+                try await AuditLog.append(.emailOwnershipProven(proof, user: userID, via: "verify_link", client: client), tenantID: tenantID, in: db)
+            }
             let sessionID = try await session.asyncMap {
                 try await PostgresAccountRepository.insertSession(db, tenantID: tenantID, userID: userID, session: $0)
             }
@@ -148,11 +184,16 @@ public struct AccountService: Sendable {
         return (verified.user, verified.sessionID)
     }
 
-    /// Consumes a magic link and opens `session` (following the link proves the address).
-    public func consumeMagicLink(token rawToken: String, session: NewSession) async throws -> (UserRecord, sessionID: UUID) {
+    /// Consumes a magic link and opens `session` (following the link proves the address; the
+    /// first time, whoever signed up with it loses what they set up).
+    public func consumeMagicLink(token rawToken: String, session: NewSession,
+                                 client: ClientOrigin = ClientOrigin()) async throws -> (UserRecord, sessionID: UUID) {
         let token = try AuthValidation.token(rawToken, field: "token")
+        try await throttleClient("magic-verify", ip: client.ip)
         let outcome = try await accounts.consumeOneTimeToken(tokenHash: OpaqueToken.hash(token), purpose: .magicLink) { db, tenantID, userID in
-            try await db.execute("UPDATE users SET email_verified_at = COALESCE(email_verified_at, now()) WHERE id = \(userID)")
+            if let proof = try await PostgresAccountRepository.proveEmailOwnership(db, userID: userID) {
+                try await AuditLog.append(.emailOwnershipProven(proof, user: userID, via: "magic_link", client: client), tenantID: tenantID, in: db)
+            }
             let sessionID = try await PostgresAccountRepository.insertSession(db, tenantID: tenantID, userID: userID, session: session)
             return try await PostgresAccountRepository.user(db, id: userID).map { SignedIn(user: $0, sessionID: sessionID) }
         }
@@ -186,18 +227,65 @@ public struct AccountService: Sendable {
         try await busyAware { try await self.passwords.hash(password) }
     }
 
-    /// Counts one attempt per client IP and per email; 429 + Retry-After when either is over.
+    /// Counts one attempt from the client and one for `email` (signups and mail requests); 429 +
+    /// Retry-After when either is over.
     public func throttle(_ action: String, email: String, ip: String?) async throws {
-        let emailKey = Data(SHA256.hash(data: Data(email.lowercased().utf8))).base64URLEncodedString()
-        var buckets = [("\(action):email:\(emailKey)", throttlePerEmail)]
-        if let ip { buckets.insert(("\(action):ip:\(ip)", throttlePerIP), at: 0) }
-        for (bucket, limit) in buckets where limit > 0 {
-            if let retryAfter = try await throttle.hit(bucket: bucket, limit: limit, windowSeconds: throttleWindowSeconds) {
-                throw GatehouseError(.rateLimited, "Too many attempts; retry in \(retryAfter) s.",
-                                     extensions: ["retry_after_ms": .int(retryAfter * 1000)],
-                                     headers: ["Retry-After": "\(retryAfter)"])
+        try await throttleClient(action, ip: ip)
+        try await throttleHit("\(action):email:\(Self.throttleKey(email: email))", limit: throttlePerEmail)
+    }
+
+    /// Counts one attempt from the client (an IPv4 address, or an IPv6 client's /64).
+    public func throttleClient(_ action: String, ip: String?) async throws {
+        guard let client = Self.clientKey(ip) else { return }
+        try await throttleHit("\(action):ip:\(client)", limit: throttlePerIP)
+    }
+
+    /// Takes a place for one login of `email` in its failure buckets, per email + client and per
+    /// email from any client (429 when one is full); `refundLoginFailure` gives them back when
+    /// the password was right, so only failures count.
+    public func reserveLoginFailure(email: String, ip: String?) async throws -> [String] {
+        let emailKey = Self.throttleKey(email: email)
+        let buckets = [
+            ("login-fail:email-ip:\(emailKey):\(Self.clientKey(ip) ?? "-")", throttlePerEmail),
+            ("login-fail:email:\(emailKey)", throttlePerEmailAnyIP),
+        ].filter { $0.1 > 0 }
+        var taken: [String] = []
+        do {
+            for (bucket, limit) in buckets {
+                try await throttleHit(bucket, limit: limit)
+                taken.append(bucket)
             }
+        } catch {
+            await refundLoginFailure(taken)
+            throw error
         }
+        return taken
+    }
+
+    public func refundLoginFailure(_ buckets: [String]) async {
+        for bucket in buckets {
+            try? await throttle.refund(bucket: bucket, windowSeconds: throttleWindowSeconds)
+        }
+    }
+
+    /// Counts one hit on `bucket` (0 = no cap); 429 + Retry-After when it is over.
+    func throttleHit(_ bucket: String, limit: Int) async throws {
+        guard limit > 0 else { return }
+        if let retryAfter = try await throttle.hit(bucket: bucket, limit: limit, windowSeconds: throttleWindowSeconds) {
+            throw GatehouseError(.rateLimited, "Too many attempts; retry in \(retryAfter) s.",
+                                 extensions: ["retry_after_ms": .int(retryAfter * 1000)],
+                                 headers: ["Retry-After": "\(retryAfter)"])
+        }
+    }
+
+    static func clientKey(_ ip: String?) -> String? {
+        guard let ip else { return nil }
+        return IPAddress(ip)?.clientKey ?? ip
+    }
+
+    /// An email address as a bucket name: hashed, so the table holds no addresses.
+    static func throttleKey(email: String) -> String {
+        Data(SHA256.hash(data: Data(email.lowercased().utf8))).base64URLEncodedString()
     }
 
     /// Issues a one-time token and queues its mail in one transaction, when the email belongs

@@ -14,6 +14,9 @@ public protocol AccountRepository: Sendable {
 
     func user(id: UUID, tenantID: UUID) async throws -> UserRecord?
 
+    /// Whether the user has proven they own their email address; nil when there is no such user.
+    func isEmailVerified(userID: UUID, tenantID: UUID) async throws -> Bool?
+
     /// Opens a session for a user.
     func openSession(userID: UUID, tenantID: UUID, session: NewSession) async throws -> UUID
 
@@ -52,6 +55,10 @@ public protocol AccountRepository: Sendable {
 
     /// Stores a one-time token for a user and queues its mail, in one transaction.
     func issueOneTimeToken(userID: UUID, tenantID: UUID, purpose: OneTimeTokenPurpose, tokenHash: Data, mail: OutgoingMail) async throws
+
+    /// Whether a one-time token of `purpose` could be consumed now, without consuming it: lets
+    /// a caller refuse a bad token before doing expensive work (hashing a new password).
+    func checkOneTimeToken(tokenHash: Data, purpose: OneTimeTokenPurpose) async throws -> OneTimeTokenOutcome<Void>
 
     /// Consumes a one-time token of `purpose` and, in the same transaction, runs `action`
     /// (tenant scope, the token's user).

@@ -49,6 +49,13 @@ public struct PostgresAccountRepository: AccountRepository {
         }
     }
 
+    public func isEmailVerified(userID: UUID, tenantID: UUID) async throws -> Bool? {
+        try await database.withTenant(tenantID) { db in
+            try await db.query("SELECT email_verified_at IS NOT NULL AS verified FROM users WHERE id = \(userID)")
+                .first?.decode("verified", as: Bool.self)
+        }
+    }
+
     public func openSession(userID: UUID, tenantID: UUID, session: NewSession) async throws -> UUID {
         try await database.withTenant(tenantID) { db in
             try await Self.insertSession(db, tenantID: tenantID, userID: userID, session: session)
@@ -102,8 +109,13 @@ public struct PostgresAccountRepository: AccountRepository {
             if try token.decode("used", as: Bool.self) {
                 let replacedBy = try token.decode("replaced_by_id", as: UUID?.self)
                 if try token.decode("within_grace", as: Bool?.self) == true, let replacedBy {
-                    // A concurrent refresh inside the grace: answer with the same successor.
-                    let same = try await db.query("SELECT 1 FROM refresh_tokens WHERE id = \(replacedBy) AND token_hash = \(successorHash)")
+                    // A concurrent refresh inside the grace: answer with the same successor, but
+                    // only while nobody has used it. Once the successor itself was refreshed, the
+                    // family has moved on and a second holder of this token is a thief: reuse.
+                    let same = try await db.query("""
+                        SELECT 1 FROM refresh_tokens
+                         WHERE id = \(replacedBy) AND token_hash = \(successorHash) AND used_at IS NULL
+                        """)
                     if !same.isEmpty { return .rotated(user: user, sessionID: sessionID) }
                 }
                 try await db.execute("""
@@ -185,27 +197,48 @@ public struct PostgresAccountRepository: AccountRepository {
         }
     }
 
+    public func checkOneTimeToken(tokenHash: Data, purpose: OneTimeTokenPurpose) async throws -> OneTimeTokenOutcome<Void> {
+        guard let found = try await findOneTimeToken(tokenHash: tokenHash, purpose: purpose) else { return .invalid }
+        return try await database.withTenant(found.tenantID) { db in
+            try await Self.usableOneTimeToken(db, id: found.tokenID, purpose: purpose, lock: false)
+        }
+    }
+
     public func consumeOneTimeToken<Value: Sendable>(
         tokenHash: Data, purpose: OneTimeTokenPurpose,
         _ action: @Sendable (PostgresSession, _ tenantID: UUID, _ userID: UUID) async throws -> Value
     ) async throws -> OneTimeTokenOutcome<Value> {
-        let found: (tokenID: UUID, tenantID: UUID, userID: UUID)? = try await database.withPlatform { db in
+        guard let found = try await findOneTimeToken(tokenHash: tokenHash, purpose: purpose) else { return .invalid }
+        return try await database.withTenant(found.tenantID) { db in
+            switch try await Self.usableOneTimeToken(db, id: found.tokenID, purpose: purpose, lock: true) {
+            case .invalid: return .invalid
+            case .expired: return .expired
+            case .consumed: break
+            }
+            try await db.execute("UPDATE one_time_tokens SET used_at = now() WHERE id = \(found.tokenID)")
+            return .consumed(try await action(db, found.tenantID, found.userID))
+        }
+    }
+
+    /// The token's id, tenant and user, whatever its state.
+    private func findOneTimeToken(tokenHash: Data, purpose: OneTimeTokenPurpose) async throws -> (tokenID: UUID, tenantID: UUID, userID: UUID)? {
+        try await database.withPlatform { db in
             guard let row = try await db.query(
                 "SELECT token_id, tenant_id, user_id FROM platform_find_one_time_token(\(tokenHash), \(purpose.rawValue))"
             ).first else { return nil }
             return (try row.decode("token_id"), try row.decode("tenant_id"), try row.decode("user_id"))
         }
-        guard let found else { return .invalid }
-        return try await database.withTenant(found.tenantID) { db in
-            guard let row = try await db.query("""
-                SELECT used_at IS NOT NULL AS used, expires_at <= now() AS expired
-                  FROM one_time_tokens WHERE id = \(found.tokenID) AND purpose = \(purpose.rawValue) FOR UPDATE
-                """).first else { return .invalid }
-            guard try !row.decode("used", as: Bool.self) else { return .invalid }
-            guard try !row.decode("expired", as: Bool.self) else { return .expired }
-            try await db.execute("UPDATE one_time_tokens SET used_at = now() WHERE id = \(found.tokenID)")
-            return .consumed(try await action(db, found.tenantID, found.userID))
-        }
+    }
+
+    /// `.consumed(())` when the token is unused and unexpired (locked with `lock`), else why not.
+    private static func usableOneTimeToken(_ db: PostgresSession, id: UUID, purpose: OneTimeTokenPurpose, lock: Bool) async throws -> OneTimeTokenOutcome<Void> {
+        guard let row = try await db.query("""
+            SELECT used_at IS NOT NULL AS used, expires_at <= now() AS expired
+              FROM one_time_tokens WHERE id = \(id) AND purpose = \(purpose.rawValue) \(unescaped: lock ? "FOR UPDATE" : "")
+            """).first else { return .invalid }
+        guard try !row.decode("used", as: Bool.self) else { return .invalid }
+        guard try !row.decode("expired", as: Bool.self) else { return .expired }
+        return .consumed(())
     }
 
     // MARK: Statements shared with actions running inside a tenant transaction.
@@ -235,6 +268,38 @@ public struct PostgresAccountRepository: AccountRepository {
         try await db.execute("""
             UPDATE auth_sessions SET revoked_at = now(), revoked_reason = \(reason)
              WHERE user_id = \(userID) AND revoked_at IS NULL
+            """)
+    }
+
+    /// Records that the user proved they own their email address (verify link, magic link or
+    /// password reset). The first proof for an address that was never verified also undoes what
+    /// whoever signed up with it may have set up: the password is cleared (unless
+    /// `keepPassword`: the same signed-in user verified it), every session ends and every key
+    /// the user made is revoked. Returns what that first proof undid; nil when the address was
+    /// verified before.
+    public static func proveEmailOwnership(_ db: PostgresSession, userID: UUID, keepPassword: Bool = false) async throws -> EmailOwnershipProof? {
+        let rows = try await db.query("""
+            UPDATE users AS u SET email_verified_at = now(),
+                   password_hash = CASE WHEN \(keepPassword) THEN u.password_hash END
+              FROM (SELECT id, password_hash IS NOT NULL AS had_password FROM users WHERE id = \(userID)) AS old
+             WHERE u.id = old.id AND u.email_verified_at IS NULL
+            RETURNING old.had_password
+            """)
+        guard let row = rows.first else { return nil }
+        guard !keepPassword else { return EmailOwnershipProof(passwordCleared: false, sessionsEnded: 0, apiKeysRevoked: 0) }
+        return EmailOwnershipProof(
+            passwordCleared: try row.decode("had_password", as: Bool.self),
+            sessionsEnded: try await revokeAllSessions(db, userID: userID, reason: "email_ownership_proven"),
+            apiKeysRevoked: try await revokeAPIKeys(db, createdBy: userID))
+    }
+
+    /// Revokes every self-service key the user made (directly, or through a key of theirs);
+    /// returns how many. Operator-managed keys are the operator's and stay.
+    public static func revokeAPIKeys(_ db: PostgresSession, createdBy userID: UUID) async throws -> Int {
+        try await db.execute("""
+            UPDATE api_keys SET revoked_at = now(), is_active = false,
+                   previous_key_hash = NULL, previous_key_expires_at = NULL
+             WHERE created_by_user_id = \(userID) AND NOT managed AND revoked_at IS NULL
             """)
     }
 

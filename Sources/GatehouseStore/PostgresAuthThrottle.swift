@@ -20,4 +20,11 @@ public struct PostgresAuthThrottle: AuthThrottling {
             return max(1, Int(try row.decode("retry_after_seconds", as: Int32.self)))
         }
     }
+
+    public func refund(bucket: String, windowSeconds: Int) async throws {
+        try await database.withPlatform { db in
+            try await db.execute("SET LOCAL synchronous_commit = off")
+            _ = try await db.query("SELECT platform_throttle_refund(\(bucket), \(Int32(windowSeconds)))")
+        }
+    }
 }

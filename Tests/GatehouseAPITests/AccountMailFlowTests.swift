@@ -18,7 +18,7 @@ struct AccountMailFlowTests {
 
     @Test func verificationMailIsWrittenByTheFileTransportAndVerifiesOnce() async throws {
         try await TestApp.run { client in
-            let user = try await TestUsers.signUp(client)
+            let user = try await TestUsers.signUpUnverified(client)
             let mail = try await TestMail.waitFor(to: user.email, subject: "Confirm your email")
             #expect(mail.contains("From: Gatehouse <no-reply@gatehouse.local>\r\n"))
             #expect(mail.contains("http://127.0.0.1:8080/auth/verify-email?token="))
@@ -132,6 +132,34 @@ struct AccountMailFlowTests {
             #expect(twice.text.contains("cannot be used"))
             let json2 = try await client.send(.post, "/api/v2/auth/magic-link/verify", json: ["token": token])
             #expect(json2.status == .unauthorized)
+        }
+    }
+
+    @Test func magicLinkFormPostedFromAnotherSiteIsRefusedAndTheTokenKept() async throws {
+        try await TestApp.run { client in
+            let user = try await TestUsers.signUp(client)
+            _ = try await client.send(.post, "/api/v2/auth/magic-link/request", json: ["email": user.email])
+            let token = try TestMail.token(in: try await TestMail.waitFor(to: user.email, subject: "sign-in link"))
+            func post(_ headers: HTTPFields) async throws -> TestResponse {
+                var headers = headers
+                headers[.contentType] = "application/x-www-form-urlencoded"
+                return try await client.execute(uri: "/api/v2/auth/magic-link", method: .post, headers: headers,
+                                                body: ByteBuffer(string: "token=\(token)"))
+            }
+            // Login CSRF: the attacker's page posts the attacker's token from the victim's browser.
+            let crossSite = try await post([HTTPField.Name("Origin")!: "https://evil.example", HTTPField.Name("Sec-Fetch-Site")!: "cross-site"])
+            #expect(crossSite.status == .forbidden)
+            #expect(!crossSite.text.contains("token-pair"))
+            let wrongOrigin = try await post([HTTPField.Name("Origin")!: "https://evil.example"])
+            #expect(wrongOrigin.status == .forbidden)
+            let nullOrigin = try await post([HTTPField.Name("Origin")!: "null"])
+            #expect(nullOrigin.status == .forbidden)
+            let sameSite = try await post([HTTPField.Name("Sec-Fetch-Site")!: "same-site"])
+            #expect(sameSite.status == .forbidden)
+            // The token was not used: our own page (PUBLIC_URL's origin) still signs in with it.
+            let ours = try await post([HTTPField.Name("Origin")!: "http://127.0.0.1:8080", HTTPField.Name("Sec-Fetch-Site")!: "same-origin"])
+            #expect(ours.status == .ok)
+            #expect(ours.text.contains("token-pair"))
         }
     }
 

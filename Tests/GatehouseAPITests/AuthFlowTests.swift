@@ -14,7 +14,7 @@ struct AuthFlowTests {
     @Test func signupCreatesTenantOwnerFreeSubscriptionAndSignsIn() async throws {
         try await TestApp.run { client in
             let email = TestUsers.uniqueEmail("Signup")
-            let user = try await TestUsers.signUp(client, email: email)
+            let user = try await TestUsers.signUpUnverified(client, email: email)
             #expect(user.role == .owner)
 
             let me = try await client.send(.get, "/api/v2/auth/me", headers: user.authorization)

@@ -70,6 +70,25 @@ struct RefreshTokenTests {
         }
     }
 
+    @Test func theGraceEndsOnceTheSuccessorIsUsed() async throws {
+        try await TestApp.run { client in
+            let user = try await TestUsers.signUp(client)
+            let first = try await client.send(.post, "/api/v2/auth/refresh", json: ["refresh_token": user.refreshToken])
+            let successor = try #require(try first.json["refresh_token"] as? String)
+            // The legitimate client moves on: the successor is used.
+            let second = try await client.send(.post, "/api/v2/auth/refresh", json: ["refresh_token": successor])
+            #expect(second.status == .ok)
+            let latestAccess = try #require(try second.json["access_token"] as? String)
+            // A second holder of the original token, still inside the 10-second grace, gets nothing
+            // (before: the used successor again, i.e. a live session) and ends the family.
+            let stolen = try await client.send(.post, "/api/v2/auth/refresh", json: ["refresh_token": user.refreshToken])
+            #expect(stolen.status == .unauthorized)
+            #expect(stolen.errorCode == "refresh_token_reused")
+            let me = try await client.send(.get, "/api/v2/auth/me", headers: [.authorization: "Bearer \(latestAccess)"])
+            #expect(me.status == .unauthorized)
+        }
+    }
+
     @Test func expiredRefreshTokenIsTokenExpired() async throws {
         try await TestApp.run { client in
             let user = try await TestUsers.signUp(client)

@@ -32,8 +32,17 @@ enum TestUsers {
         "\(label)-\(UUID().uuidString.prefix(12).lowercased())@example.com"
     }
 
-    /// Signs up a new tenant and owner through `POST /api/v2/auth/signup`.
+    /// Signs up a new tenant and owner through `POST /api/v2/auth/signup`, then marks the email
+    /// verified (as following the verification link from the signed-in browser would), so the
+    /// owner may create keys. Tests about verification itself use `signUpUnverified`.
     static func signUp(_ client: some TestClientProtocol, email: String? = nil, password: String = TestUsers.password) async throws -> TestUser {
+        let user = try await signUpUnverified(client, email: email, password: password)
+        try await markEmailVerified(user)
+        return user
+    }
+
+    /// Signs up through `POST /api/v2/auth/signup` and leaves the email unverified.
+    static func signUpUnverified(_ client: some TestClientProtocol, email: String? = nil, password: String = TestUsers.password) async throws -> TestUser {
         let email = email ?? uniqueEmail("owner")
         let body: [String: Any] = ["email": email, "password": password, "full_name": "Test Owner", "tenant_name": "Test Co"]
         return try await client.execute(uri: "/api/v2/auth/signup", method: .post, headers: [.contentType: "application/json"],
@@ -42,6 +51,15 @@ enum TestUsers {
                 throw FixtureError(description: "signup answered \(response.status): \(response.text)")
             }
             return try TestUser(pair: response.json, email: email, password: password)
+        }
+    }
+
+    /// Sets the user's `email_verified_at` directly (through the tenant door).
+    static func markEmailVerified(_ user: TestUser) async throws {
+        let database = Database(pool: try await TestDatabase.appPool(maxConnections: 1))
+        defer { Task { await database.pool.shutdown() } }
+        _ = try await database.withTenant(user.tenantID) { db in
+            try await db.execute("UPDATE users SET email_verified_at = now() WHERE id = \(user.userID)")
         }
     }
 

@@ -22,12 +22,12 @@ struct APIKeyAuthenticator: APIKeyAuthenticating {
         "sessionsCreate": .sessions,
     ]
 
-    func authenticate(rawKey: String, operationID: String, endpoint: String) async throws -> KeyIdentity {
+    func authenticate(rawKey: String, operationID: String, endpoint: String, requiredScopes: [String]) async throws -> KeyIdentity {
         let now = clock()
         let hash = hasher.hash(rawKey)
         let hit = try await hotPath.hit(
             hash: hash, now: now, cost: routePrices[endpoint] ?? 0,
-            limitClass: Self.limitClasses[operationID], tenantID: nil)
+            limitClass: Self.limitClasses[operationID], tenantID: nil, requiredScopes: requiredScopes)
         return try conclude(hit, hash: hash, endpoint: endpoint, at: now)
     }
 
@@ -50,7 +50,7 @@ struct APIKeyAuthenticator: APIKeyAuthenticating {
     /// Headers and the usage note for what the hit decided; the identity when admitted, else the refusal.
     private func conclude(_ hit: APIKeyHit, hash: Data, endpoint: String, at now: Date) throws -> KeyIdentity {
         let state = RequestScope.current?.state
-        if let state { Self.setHeaders(hit, on: state) }
+        if let state, hit.outcome != .insufficientScope { Self.setHeaders(hit, on: state) }
         if let keyID = hit.keyID, let tenantID = hit.tenantID,
            [.ok, .rateLimited, .spendLimitExceeded].contains(hit.outcome) {
             state?.keyUsage = KeyUsageNote(keyID: keyID, tenantID: tenantID, endpoint: endpoint, cost: hit.cost, at: now)
@@ -88,6 +88,9 @@ struct APIKeyAuthenticator: APIKeyAuthenticating {
             throw GatehouseError(.unauthorized, "The API key is not valid (unknown, revoked, deactivated or expired).")
         case .trialExpired:
             throw GatehouseError(.trialExpired, "The trial of this API key has ended.")
+        case .insufficientScope:
+            // Valid but not allowed here, and not charged: the caller's authorization refuses it.
+            return
         case .rateLimited:
             let milliseconds = max(1, hit.retryAfterMilliseconds)
             let seconds = max(1, (milliseconds + 999) / 1000)

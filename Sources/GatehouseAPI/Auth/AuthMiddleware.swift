@@ -15,6 +15,10 @@ struct AuthMiddleware: ServerMiddleware {
     let policies: [String: OperationPolicy]
     let authenticators: Authenticators
     let keyFormat: KeyFormat
+    /// Price by endpoint label: a signed-in user's call to a priced operation is metered to the
+    /// tenant's usage like a key's (no key limits apply to it; the plan's still do).
+    let routePrices: [String: Decimal]
+    let clock: @Sendable () -> Date
 
     func intercept(
         _ request: HTTPRequest,
@@ -28,6 +32,12 @@ struct AuthMiddleware: ServerMiddleware {
         guard policy.authentication != .none else {
             return try await next(request, body, metadata)
         }
+        if policy.authentication == .optionalUser {
+            if let bearer = try bearerToken(request) {
+                RequestScope.current?.state.principal = .user(try await verifyBearer(bearer))
+            }
+            return try await next(request, body, metadata)
+        }
         if let deferred = deferrableKeyRead(request, policy: policy, operationID: operationID) {
             RequestScope.current?.state.principal = .apiKey(deferred.identity)
             return try await serve(deferred.admission, policy: policy) { try await next(request, body, metadata) }
@@ -35,6 +45,10 @@ struct AuthMiddleware: ServerMiddleware {
         let principal = try await authenticate(request, policy: policy, operationID: operationID)
         try authorize(principal, policy: policy)
         RequestScope.current?.state.principal = principal
+        if case .user(let user) = principal, let price = routePrices[policy.endpoint], price > 0 {
+            RequestScope.current?.state.keyUsage = KeyUsageNote(
+                keyID: nil, tenantID: user.tenantID, endpoint: policy.endpoint, cost: price, at: clock())
+        }
         return try await next(request, body, metadata)
     }
 
@@ -84,13 +98,16 @@ struct AuthMiddleware: ServerMiddleware {
         }
 
         switch policy.authentication {
-        case .none:
+        case .none, .optionalUser:
             preconditionFailure("public operations are not authenticated")
         case .master:
             guard let apiKey, kind == .admin, bearer == nil else {
                 // A valid tenant credential is still not an operator: 403, not 401.
                 if let bearer { _ = try await verifyBearer(bearer) }
-                if let apiKey, kind == .live { _ = try await authenticateKey(apiKey, operationID: operationID, endpoint: policy.endpoint) }
+                if let apiKey, kind == .live {
+                    _ = try await authenticateKey(apiKey, operationID: operationID, endpoint: policy.endpoint,
+                                                  requiredScopes: APIKeyAuthenticator.noKeyMayCall)
+                }
                 throw GatehouseError(.forbidden, "This operation requires a master key.")
             }
             guard let master = authenticators.master else { throw GatehouseError.unauthorized }
@@ -104,7 +121,10 @@ struct AuthMiddleware: ServerMiddleware {
                 if policy.authentication == .user {
                     throw GatehouseError(.forbidden, "This operation requires a user's access token, not an API key.")
                 }
-                return .apiKey(try await authenticateKey(apiKey, operationID: operationID, endpoint: policy.endpoint))
+                // Authorization before work: the hot path charges a key only for an operation it may call.
+                let required = policy.roles == nil ? policy.scopes.map(\.rawValue).sorted() : APIKeyAuthenticator.noKeyMayCall
+                return .apiKey(try await authenticateKey(apiKey, operationID: operationID, endpoint: policy.endpoint,
+                                                         requiredScopes: required))
             }
             return .user(user!)
         }
@@ -138,9 +158,9 @@ struct AuthMiddleware: ServerMiddleware {
         return try await bearer.verify(accessToken: token)
     }
 
-    private func authenticateKey(_ raw: String, operationID: String, endpoint: String) async throws -> KeyIdentity {
+    private func authenticateKey(_ raw: String, operationID: String, endpoint: String, requiredScopes: [String]) async throws -> KeyIdentity {
         guard let keys = authenticators.apiKey else { throw GatehouseError(.unauthorized, "The API key is not valid.") }
-        return try await keys.authenticate(rawKey: raw, operationID: operationID, endpoint: endpoint)
+        return try await keys.authenticate(rawKey: raw, operationID: operationID, endpoint: endpoint, requiredScopes: requiredScopes)
     }
 }
 

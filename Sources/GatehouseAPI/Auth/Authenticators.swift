@@ -11,7 +11,9 @@ protocol BearerTokenVerifying: Sendable {
 /// Throws `GatehouseError` (401 invalid/revoked/expired, 429, 402) when the request is refused;
 /// refusals still carry headers through `RequestState`.
 protocol APIKeyAuthenticating: Sendable {
-    func authenticate(rawKey: String, operationID: String, endpoint: String) async throws -> KeyIdentity
+    /// `requiredScopes`: what the operation asks of a key. A usable key that lacks one is
+    /// returned uncharged, for the caller to refuse (`AuthMiddleware.authorize`).
+    func authenticate(rawKey: String, operationID: String, endpoint: String, requiredScopes: [String]) async throws -> KeyIdentity
 
     /// For a key known from an earlier request: its identity now, and its hit to be sent with the
     /// request's first tenant read (`PendingAdmission`). Nil when the key must be checked first.
@@ -19,6 +21,10 @@ protocol APIKeyAuthenticating: Sendable {
 }
 
 extension APIKeyAuthenticating {
+    /// A scope no tenant key holds (keys hold only `Scope` values). Asking for it validates a
+    /// key (401 when it is not valid) without ever charging it, for operations no key may call.
+    static var noKeyMayCall: [String] { ["operator"] }
+
     func prepare(rawKey: String, operationID: String, endpoint: String) -> (KeyIdentity, PendingAdmission)? { nil }
 }
 

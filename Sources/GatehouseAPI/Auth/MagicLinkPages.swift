@@ -58,4 +58,11 @@ enum MagicLinkPages {
             <p>\(expired ? "It has expired." : "It is not valid or was already used.") Request a new link to sign in.</p>
             """)
     }
+
+    static func crossSite() -> String {
+        page(title: "Sign-in refused", body: """
+            <h1>This sign-in did not come from Gatehouse</h1>
+            <p>The form was sent from another site, so it was refused; the link was not used. Open the link from your mail again.</p>
+            """)
+    }
 }

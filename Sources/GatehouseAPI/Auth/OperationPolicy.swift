@@ -8,6 +8,9 @@ struct OperationPolicy: Sendable, Equatable {
     enum Authentication: String, Sendable {
         /// Public.
         case none
+        /// Public, but a user's access token, when sent, is verified (401 if it is not valid)
+        /// and becomes the principal: the answer may depend on who is signed in.
+        case optionalUser = "optional-user"
         /// A user's JWT only.
         case user
         /// A user's JWT or a tenant API key.
@@ -57,7 +60,7 @@ struct OperationPolicy: Sendable, Equatable {
                 }
                 guard let authText = operation["x-auth"] as? String,
                       let authentication = Authentication(rawValue: authText) else {
-                    throw LoadError(description: "operation \(id) needs x-auth: none|user|principal|master")
+                    throw LoadError(description: "operation \(id) needs x-auth: none|optional-user|user|principal|master")
                 }
                 let scopeNames = operation["x-scopes"] as? [String] ?? []
                 let scopes = try scopeNames.map { name in

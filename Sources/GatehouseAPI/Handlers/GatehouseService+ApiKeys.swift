@@ -39,6 +39,7 @@ extension GatehouseService {
     func apiKeysCreate(_ input: Operations.ApiKeysCreate.Input) async throws -> Operations.ApiKeysCreate.Output {
         let caller = try Caller.current()
         guard case .json(let body) = input.body else { throw GatehouseError.invalidRequest("Send a JSON body.") }
+        try await requireVerifiedEmail()
         let (record, raw) = try await keys.issuer.create(
             tenantID: caller.tenantID,
             APIKeyService.Draft(name: body.name, scopes: body.scopes.map(\.rawValue), expiresInDays: body.expiresInDays,
@@ -116,6 +117,7 @@ extension GatehouseService {
     func apiKeysRotate(_ input: Operations.ApiKeysRotate.Input) async throws -> Operations.ApiKeysRotate.Output {
         let caller = try Caller.current()
         let id = try Self.keyID(input.path.id)
+        try await requireVerifiedEmail()
         var grace = 0
         if case .json(let body)? = input.body { grace = body.graceSeconds ?? 0 }
         let (record, raw) = try await keys.issuer.rotate(
@@ -204,6 +206,8 @@ extension GatehouseService {
         case .expired, .trialExpired: .expired
         case .rateLimited: .rateLimited
         case .spendLimitExceeded, .spendCounterFull: .spendLimitExceeded
+        // Never: a verify asks the hot path for no scope.
+        case .insufficientScope: .notFound
         }
         // Logged to the verified key's usage as a direct call would be; a refused call used
         // nothing, so its reported tokens are not counted (its cost is already 0).

@@ -104,14 +104,20 @@ extension GatehouseService {
     /// POST /api/v2/auth/reset-password
     func authResetPassword(_ input: Operations.AuthResetPassword.Input) async throws -> Operations.AuthResetPassword.Output {
         guard case .json(let body) = input.body else { throw GatehouseError.invalidRequest("Send a JSON body.") }
-        try await auth.service.resetPassword(token: body.token, newPassword: body.newPassword)
+        try await auth.service.resetPassword(token: body.token, newPassword: body.newPassword,
+                                             revokeAPIKeys: body.revokeApiKeys ?? false, client: Self.clientOrigin())
         return .noContent(.init())
     }
 
-    /// POST /api/v2/auth/verify-email
+    /// POST /api/v2/auth/verify-email: sent with the access token of the user who signed up
+    /// (the same browser), the account stays as it is; sent by anyone else, the first
+    /// verification is a takeover by the address's owner (see `proveEmailOwnership`).
     func authVerifyEmail(_ input: Operations.AuthVerifyEmail.Input) async throws -> Operations.AuthVerifyEmail.Output {
         guard case .json(let body) = input.body else { throw GatehouseError.invalidRequest("Send a JSON body.") }
-        let (user, _) = try await auth.service.verifyEmail(token: body.token, session: nil)
+        var signedIn: UUID?
+        if case .user(let identity)? = RequestScope.current?.principal { signedIn = identity.userID }
+        let (user, _) = try await auth.service.verifyEmail(token: body.token, session: nil, signedInUserID: signedIn,
+                                                           client: Self.clientOrigin())
         return .ok(.init(body: .json(Self.userSchema(user))))
     }
 
@@ -142,6 +148,10 @@ extension GatehouseService {
         guard case .urlEncodedForm(let form) = input.body else { throw GatehouseError.invalidRequest("Send the form.") }
         let token = try AuthValidation.token(form.token, field: "token")
         setPageHeaders()
+        guard SameOriginRule(publicURL: auth.service.publicURL).allows(origin: input.headers.origin, fetchSite: input.headers.secFetchSite) else {
+            // Another site's form (login CSRF: signing the victim in to the attacker's account).
+            return .forbidden(.init(body: .html(HTTPBody(MagicLinkPages.crossSite()))))
+        }
         do {
             let pair = try await consumeMagicLink(token)
             let encoder = JSONEncoder()
@@ -199,8 +209,15 @@ extension GatehouseService {
 
     private func consumeMagicLink(_ token: String) async throws -> Components.Schemas.TokenPair {
         let refreshToken = OpaqueToken.generate()
-        let (user, sessionID) = try await auth.service.consumeMagicLink(token: token, session: newSession(refreshToken))
+        let (user, sessionID) = try await auth.service.consumeMagicLink(token: token, session: newSession(refreshToken),
+                                                                        client: Self.clientOrigin())
         return try await tokenPair(user: user, sessionID: sessionID, refreshToken: refreshToken)
+    }
+
+    /// The request's client, for throttling and the audit log.
+    static func clientOrigin() -> ClientOrigin {
+        let scope = RequestScope.current
+        return ClientOrigin(ip: scope?.clientIP, userAgent: scope?.userAgent, requestID: scope?.requestID)
     }
 
     private func setPageHeaders() {

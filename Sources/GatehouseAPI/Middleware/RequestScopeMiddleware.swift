@@ -1,12 +1,16 @@
 import Foundation
+import GatehouseCore
 import Hummingbird
 import HTTPTypes
+import NIOCore
 import Logging
 
 /// Gives every request an id (the client's `X-Request-Id` when it is sane, else a new UUID),
 /// puts it in the logger's metadata and the response headers, and publishes the `RequestScope`.
 struct RequestScopeMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
+    /// Whose `X-Forwarded-For` names the client (`TRUSTED_PROXIES`); none by default.
+    var trustedProxies = TrustedProxies([])
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let requestID = Self.acceptableID(request.headers[.requestID]) ?? Self.newRequestID()
@@ -16,6 +20,7 @@ struct RequestScopeMiddleware: RouterMiddleware {
             requestID: requestID,
             baseLogger: context.logger,
             remoteAddress: context.remoteAddress,
+            forwardedClientIP: forwardedClientIP(request, peer: context.remoteAddress),
             userAgent: request.headers[.userAgent].map { String($0.prefix(512)) },
             state: RequestState()
         )
@@ -28,6 +33,13 @@ struct RequestScopeMiddleware: RouterMiddleware {
         }
         response.headers[.requestID] = requestID
         return response
+    }
+
+    /// Behind a trusted proxy, the client `X-Forwarded-For` names; nil when no proxy is trusted
+    /// (the socket peer is then the client, formatted only when asked).
+    func forwardedClientIP(_ request: Request, peer: SocketAddress?) -> String? {
+        guard !trustedProxies.networks.isEmpty, let text = peer?.ipAddress, let address = IPAddress(text) else { return nil }
+        return trustedProxies.client(peer: address, forwardedFor: request.headers[values: .xForwardedFor]).description
     }
 
     private static let hexDigits = Array("0123456789abcdef".utf8)
@@ -62,4 +74,5 @@ struct RequestScopeMiddleware: RouterMiddleware {
 
 extension HTTPField.Name {
     static let requestID = Self("X-Request-Id")!
+    static let xForwardedFor = Self("X-Forwarded-For")!
 }

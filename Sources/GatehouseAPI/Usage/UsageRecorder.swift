@@ -162,7 +162,7 @@ final class UsageRecorder: Service, Sendable {
         try await repository.setAside(entry, error: reason)
         deadLetterCounter.increment()
         logger.error("usage log: a record the database refuses was set aside in usage_dead_letters", metadata: [
-            "tenant_id": "\(entry.tenantID.uuidString.lowercased())", "api_key_id": "\(entry.keyID.uuidString.lowercased())",
+            "tenant_id": "\(entry.tenantID.uuidString.lowercased())", "api_key_id": "\(entry.keyID?.uuidString.lowercased() ?? "none")",
             "error": "\(reason)",
         ])
     }

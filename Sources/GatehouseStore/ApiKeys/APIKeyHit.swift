@@ -15,6 +15,8 @@ public struct APIKeyHit: Sendable, Equatable {
         /// Not from the function: the call's cost would overflow the key's spend counter
         /// (`numeric(20,6)`), so it is refused and the key is left unchanged.
         case spendCounterFull = "spend_counter_full"
+        /// The key is usable but lacks a scope the operation requires: nothing was charged.
+        case insufficientScope = "insufficient_scope"
     }
 
     public var outcome: Outcome

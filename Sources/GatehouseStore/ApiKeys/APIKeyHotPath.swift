@@ -2,10 +2,13 @@ import Foundation
 import Postgres
 
 /// The one statement a key-authenticated request costs: finds the key by HMAC, checks it,
-/// applies the sliding windows and the spend cap atomically on its row (see
-/// `sql/migrations/0003_create_api_key_hot_path.sql`).
+/// checks the operation's scopes (`requiredScopes`: a usable key that lacks one is answered
+/// `insufficientScope` and charged nothing), then applies the sliding windows and the spend
+/// cap atomically on its row (see `sql/migrations/0003_create_api_key_hot_path.sql` and
+/// `0020_check_key_scopes_before_hit.sql`).
 public protocol APIKeyHotPath: Sendable {
-    func hit(hash: Data, now: Date, cost: Decimal, limitClass: APIKeyLimitClass?, tenantID: UUID?) async throws -> APIKeyHit
+    func hit(hash: Data, now: Date, cost: Decimal, limitClass: APIKeyLimitClass?, tenantID: UUID?,
+             requiredScopes: [String]) async throws -> APIKeyHit
 
     /// The same hit, not sent yet: the request's first read of `keyTenantID` carries it (see
     /// `PendingAdmission`); `conclude` gets its answer and throws the refusal.
@@ -13,7 +16,14 @@ public protocol APIKeyHotPath: Sendable {
                     conclude: @escaping @Sendable (APIKeyHit) async throws -> Void) -> PendingAdmission
 }
 
-/// `platform_api_key_hit` as a single autocommit statement: no BEGIN/COMMIT round trips, and
+extension APIKeyHotPath {
+    /// A hit that asks for no scope (`POST /keys/verify` checking a key for the tenant's own service).
+    public func hit(hash: Data, now: Date, cost: Decimal, limitClass: APIKeyLimitClass?, tenantID: UUID?) async throws -> APIKeyHit {
+        try await hit(hash: hash, now: now, cost: cost, limitClass: limitClass, tenantID: tenantID, requiredScopes: [])
+    }
+}
+
+/// `platform_api_key_authorized_hit` as a single autocommit statement: no BEGIN/COMMIT round trips, and
 /// the function's transaction-local `synchronous_commit = off` covers exactly this statement.
 public struct PostgresAPIKeyHotPath: APIKeyHotPath {
     let database: Database
@@ -22,8 +32,10 @@ public struct PostgresAPIKeyHotPath: APIKeyHotPath {
         self.database = database
     }
 
-    public func hit(hash: Data, now: Date, cost: Decimal, limitClass: APIKeyLimitClass?, tenantID: UUID?) async throws -> APIKeyHit {
-        let statement = Self.statement(hash: hash, now: now, cost: cost, limitClass: limitClass, tenantID: tenantID)
+    public func hit(hash: Data, now: Date, cost: Decimal, limitClass: APIKeyLimitClass?, tenantID: UUID?,
+                    requiredScopes: [String]) async throws -> APIKeyHit {
+        let statement = Self.statement(hash: hash, now: now, cost: cost, limitClass: limitClass, tenantID: tenantID,
+                                       requiredScopes: requiredScopes)
         let answer: Result<PostgresRows, any Error>
         do {
             answer = .success(try await database.pool.withConnection { try await $0.query(statement) })
@@ -38,13 +50,18 @@ public struct PostgresAPIKeyHotPath: APIKeyHotPath {
         let pool = database.pool
         return PendingAdmission(
             tenantID: keyTenantID,
-            statement: Self.statement(hash: hash, now: now, cost: cost, limitClass: limitClass, tenantID: nil),
+            // Only for a key whose known scopes already allow the operation (AuthMiddleware).
+            statement: Self.statement(hash: hash, now: now, cost: cost, limitClass: limitClass, tenantID: nil, requiredScopes: []),
             sendAlone: { statement in try await pool.withConnection { try await $0.query(statement) } },
             conclude: { answer in try await conclude(try Self.hit(from: answer)) })
     }
 
-    static func statement(hash: Data, now: Date, cost: Decimal, limitClass: APIKeyLimitClass?, tenantID: UUID?) -> PostgresQuery {
-        "SELECT * FROM platform_api_key_hit(\(hash), \(now), \(cost), \(limitClass?.rawValue), \(tenantID))"
+    static func statement(hash: Data, now: Date, cost: Decimal, limitClass: APIKeyLimitClass?, tenantID: UUID?,
+                          requiredScopes: [String]) -> PostgresQuery {
+        """
+        SELECT * FROM platform_api_key_authorized_hit(\(hash), \(now), \(cost), \(limitClass?.rawValue), \(tenantID),
+                                                      \(requiredScopes)::text[])
+        """
     }
 
     /// What the server answered to the hit, sent alone or in a pipeline.

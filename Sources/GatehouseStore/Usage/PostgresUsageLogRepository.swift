@@ -16,7 +16,8 @@ public struct PostgresUsageLogRepository: UsageLogRepository {
     public func append(_ entries: [UsageLogEntry]) async throws -> Int {
         guard !entries.isEmpty else { return 0 }
         let tenantIDs = entries.map { $0.tenantID.uuidString.lowercased() }
-        let keyIDs = entries.map { $0.keyID.uuidString.lowercased() }
+        // "" for no key (a signed-in user's call), NULL in the database.
+        let keyIDs = entries.map { $0.keyID?.uuidString.lowercased() ?? "" }
         let endpoints = entries.map(\.endpoint)
         let statuses = entries.map { String($0.statusCode) }
         let costs = entries.map { "\($0.cost)" }
@@ -27,7 +28,7 @@ public struct PostgresUsageLogRepository: UsageLogRepository {
         let times = entries.map { $0.createdAt.postgresText ?? "" }
         return try await database.pool.withConnection { session in
             try await session.query("""
-                SELECT platform_usage_append(\(tenantIDs)::uuid[], \(keyIDs)::uuid[], \(endpoints),
+                SELECT platform_usage_append(\(tenantIDs)::uuid[], array_replace(\(keyIDs)::text[], '', NULL)::uuid[], \(endpoints),
                                              \(statuses)::integer[], \(costs)::numeric[], \(tokensIn)::integer[],
                                              \(tokensOut)::integer[], \(models), \(durations)::integer[],
                                              \(times)::timestamptz[]) AS written

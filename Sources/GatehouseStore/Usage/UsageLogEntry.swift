@@ -1,9 +1,11 @@
 import Foundation
 
-/// One finished key-authenticated call, as stored in `usage_log` and rolled up in `usage_daily`.
+/// One finished metered call, as stored in `usage_log` and rolled up in `usage_daily`: a
+/// key-authenticated call, or a signed-in user's call to a priced operation (no key).
 public struct UsageLogEntry: Sendable, Equatable, Codable {
     public var tenantID: UUID
-    public var keyID: UUID
+    /// nil: a signed-in user's call (JWT), metered to the tenant only.
+    public var keyID: UUID?
     public var endpoint: String
     public var statusCode: Int
     public var cost: Decimal
@@ -13,7 +15,7 @@ public struct UsageLogEntry: Sendable, Equatable, Codable {
     public var durationMilliseconds: Int
     public var createdAt: Date
 
-    public init(tenantID: UUID, keyID: UUID, endpoint: String, statusCode: Int, cost: Decimal, tokensIn: Int,
+    public init(tenantID: UUID, keyID: UUID?, endpoint: String, statusCode: Int, cost: Decimal, tokensIn: Int,
                 tokensOut: Int, model: String?, durationMilliseconds: Int, createdAt: Date) {
         self.tenantID = tenantID
         self.keyID = keyID
