@@ -1,5 +1,6 @@
 import Foundation
 import GatehouseAuth
+import GatehouseBilling
 import GatehouseCore
 import GatehouseStore
 public import Hummingbird
@@ -94,6 +95,30 @@ public func buildApplication(
         keyFormat: keyFormat
     )
 
+    let billing = BillingService(
+        repository: PostgresBillingRepository(database: database),
+        accounts: accounts,
+        stripe: StripeClient(apiBase: URL(string: configuration.resolvedStripeAPIBase)!,
+                             secretKey: configuration.stripeSecretKey ?? AppConfiguration.simulatorSecretKey),
+        webhookSecret: configuration.resolvedStripeWebhookSecret,
+        priceOverrides: configuration.stripePriceIDs,
+        publicURL: configuration.publicURL,
+        logger: logger
+    )
+    // The built-in Stripe simulator, only when billing talks to it (no real Stripe configured).
+    var simulator: StripeSimulator?
+    if configuration.usesStripeSimulator {
+        let served = StripeSimulator(
+            database: database,
+            configuration: .init(publicBaseURL: configuration.publicURL,
+                                 webhookURL: configuration.stripeSimulatorDeliversWebhooks ? billing.link("/api/v2/billing/webhook") : nil,
+                                 webhookSecret: configuration.resolvedStripeWebhookSecret,
+                                 webhookRetryBaseDelay: configuration.stripeSimulatorRetryDelay),
+            logger: logger)
+        served.registerRoutes(on: router)
+        simulator = served
+    }
+
     let service = GatehouseService(
         database: database, migrations: migrations, registry: registry, logger: logger,
         auth: authContext,
@@ -101,9 +126,14 @@ public func buildApplication(
         managedKeys: PostgresManagedKeyRepository(database: database),
         messaging: PostgresMessagingRepository(database: database),
         tenantSettings: PostgresTenantSettingsRepository(database: database),
-        messagePrice: Money(exactly: configuration.routePrices["POST /api/v2/messages"] ?? 0) ?? .zero
+        messagePrice: Money(exactly: configuration.routePrices["POST /api/v2/messages"] ?? 0) ?? .zero,
+        billing: billing
     )
-    try service.registerHandlers(on: router, serverURL: URL(string: "/")!, middlewares: [EmptyBodyMiddleware(maxBytes: configuration.maxBodyBytes), auth])
+    try service.registerHandlers(on: router, serverURL: URL(string: "/")!, middlewares: [
+        RawWebhookBody(maxBytes: configuration.maxBodyBytes),
+        EmptyBodyMiddleware(maxBytes: configuration.maxBodyBytes),
+        auth,
+    ])
 
     var app = Application(
         router: router,
@@ -115,5 +145,10 @@ public func buildApplication(
     // Shutdown runs in reverse: the server stops first, then the mail worker, then the
     // recorder drains the usage queue, then the pool closes.
     app.addServices(pool, housekeeping, usageRecorder, mailWorker)
+    if let interval = configuration.billingReconcileInterval {
+        app.addServices(BillingReconciler(billing: billing, interval: interval, lookback: BillingReconciler.defaultLookback,
+                                          logger: logger))
+    }
+    if let simulator { app.addServices(simulator.worker) }
     return app
 }

@@ -48,9 +48,10 @@ enum TestUsers {
     /// Inserts a user with `role` into `tenantID` (through the tenant door), opens an auth
     /// session for it and mints an access token the test server accepts. The refresh token is
     /// real too. The user's password is `TestUsers.password`.
-    static func addUser(role: Role, tenantID: UUID) async throws -> TestUser {
-        let database = Database(pool: try await TestDatabase.appPool(maxConnections: 1))
-        defer { Task { await database.pool.shutdown() } }
+    static func addUser(role: Role, tenantID: UUID, in otherDatabase: Database? = nil) async throws -> TestUser {
+        let database: Database
+        if let otherDatabase { database = otherDatabase } else { database = Database(pool: try await TestDatabase.appPool(maxConnections: 1)) }
+        defer { if otherDatabase == nil { Task { await database.pool.shutdown() } } }
         let email = uniqueEmail(role.rawValue)
         let hash = try Argon2id.hash(password, parameters: TestApp.argon2Parameters)
         let refreshToken = OpaqueToken.generate()

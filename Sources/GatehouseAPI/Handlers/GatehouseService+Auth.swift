@@ -294,7 +294,7 @@ extension GatehouseService {
     }
 
     /// Counts one attempt per client IP and per email; 429 + Retry-After when either is over.
-    private func throttle(_ action: String, email: String) async throws {
+    func throttle(_ action: String, email: String) async throws {
         let emailKey = Data(SHA256.hash(data: Data(email.lowercased().utf8))).base64URLEncodedString()
         var buckets = [("\(action):email:\(emailKey)", auth.throttlePerEmail)]
         if let ip = RequestScope.current?.clientIP { buckets.insert(("\(action):ip:\(ip)", auth.throttlePerIP), at: 0) }
