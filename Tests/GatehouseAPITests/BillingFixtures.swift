@@ -3,6 +3,7 @@ import GatehouseAPI
 import GatehouseBilling
 import GatehouseCore
 import GatehouseStore
+import GatehouseTestSupport
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
@@ -10,9 +11,14 @@ import Testing
 
 /// Steps of the billing flows as a customer and Stripe take them, over HTTP.
 enum BillingFixtures {
-    /// A new tenant with a verified owner (JWT).
-    static func owner() async throws -> TestUser {
-        try await TestUsers.addUser(role: .owner, tenantID: try await TestKeys.tenant(name: "Billing tenant"))
+    /// A new tenant in the app's database with a verified owner (JWT).
+    static func owner(_ ctx: BillingTestApp.Context) async throws -> TestUser {
+        try await user(ctx, .owner, tenantID: try await TestTenant.create(in: ctx.database, name: "Billing tenant"))
+    }
+
+    /// A verified user of `role` in `tenantID`, with an access token the app accepts.
+    static func user(_ ctx: BillingTestApp.Context, _ role: Role, tenantID: UUID) async throws -> TestUser {
+        try await TestUsers.addUser(role: role, tenantID: tenantID, in: ctx.database, publicURL: ctx.configuration.publicURL)
     }
 
     static func subscription(_ ctx: BillingTestApp.Context, _ user: TestUser) async throws -> TestJSONResponse {
@@ -72,10 +78,8 @@ enum BillingFixtures {
         var allowed = CharacterSet.alphanumerics
         allowed.insert(charactersIn: "-._~")
         let body = fields.map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: allowed)!)" }.joined(separator: "&")
-        return try await ctx.client.execute(uri: path, method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
-                                            body: ByteBuffer(string: body)) { response in
-            TestJSONResponse(status: Int(response.status.code), headers: response.headers, text: String(buffer: response.body))
-        }
+        return try await ctx.client.send(.post, path, headers: [.contentType: "application/x-www-form-urlencoded"],
+                                         body: ByteBuffer(string: body))
     }
 
     /// A full paid checkout of `plan`, waiting until Gatehouse shows it.
@@ -119,12 +123,10 @@ enum BillingFixtures {
     /// A call to the simulator's own API with the test client (form-encoded, as Stripe's).
     static func simulatorPOST(_ ctx: BillingTestApp.Context, _ path: String, _ fields: [String: String]) async throws -> [String: Any] {
         let body = fields.map { "\($0.key)=\($0.value)" }.joined(separator: "&")
-        let response = try await ctx.client.execute(
-            uri: "/stripe-sim" + path, method: .post,
+        let response = try await ctx.client.send(
+            .post, "/stripe-sim" + path,
             headers: [.authorization: "Bearer \(AppConfiguration.simulatorSecretKey)", .contentType: "application/x-www-form-urlencoded"],
-            body: ByteBuffer(string: body)) { response in
-                TestJSONResponse(status: Int(response.status.code), headers: response.headers, text: String(buffer: response.body))
-            }
+            body: ByteBuffer(string: body))
         #expect(response.status == 200, "\(path): \(response.text)")
         return response.object
     }

@@ -17,7 +17,7 @@ struct BillingPlanLimitTests {
 
     @Test func upgradeAndDowngradeMoveTheSessionLimit() async throws {
         try await BillingTestApp.run { ctx in
-            let owner = try await BillingFixtures.owner()
+            let owner = try await BillingFixtures.owner(ctx)
             let key = try await TestKeys.create(tenantID: owner.tenantID, scopes: [.sessionsManage, .sessionsRead], rateLimitRPM: 0)
             let headers: HTTPFields = [HTTPField.Name("X-API-Key")!: key.raw]
 
@@ -57,7 +57,7 @@ struct BillingPlanLimitTests {
 
     @Test func anUpgradeLiftsTheMonthlyMessageLimitAtOnce() async throws {
         try await BillingTestApp.run { ctx in
-            let owner = try await BillingFixtures.owner()
+            let owner = try await BillingFixtures.owner(ctx)
             let key = try await TestKeys.create(tenantID: owner.tenantID, scopes: [.sessionsManage, .messagesSend], rateLimitRPM: 0)
             let headers: HTTPFields = [HTTPField.Name("X-API-Key")!: key.raw]
             let session = try #require(try await Self.createSession(ctx, headers, "sender").object["id"] as? String)

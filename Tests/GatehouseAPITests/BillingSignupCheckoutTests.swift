@@ -97,7 +97,7 @@ struct BillingSignupCheckoutTests {
                 #expect([400, 422].contains(response.status), "\(body): \(response.text)")
                 #expect((response.object["errors"] as? [[String: Any]])?.isEmpty == false, "\(body): \(response.text)")
             }
-            let taken = try await TestUsers.signUp(ctx.client)
+            let taken = try await ctx.client.signUp()
             let response = try await Self.start(ctx, email: taken.email)
             #expect(response.status == 409, "\(response.text)")
             #expect(response.error == "conflict")

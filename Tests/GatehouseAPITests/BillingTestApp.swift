@@ -7,6 +7,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Postgres
+import ServiceLifecycle
 
 /// The real application for billing tests, serving its built-in Stripe simulator, on a free
 /// port known before it starts: the simulator's checkout and portal links, its API base and the
@@ -15,7 +16,7 @@ import Postgres
 /// simulator calls Gatehouse's webhook over HTTP.
 enum BillingTestApp {
     struct Context: Sendable {
-        let client: any TestClientProtocol
+        let client: BillingHTTPClient
         let configuration: AppConfiguration
         /// The server role's view of the database the app uses (tenant door only).
         let database: Database
@@ -37,7 +38,9 @@ enum BillingTestApp {
         return configuration
     }
 
-    /// Runs `body` against the app on the shared test database (or on `databaseURL`).
+    /// Runs the app (as `gatehouse serve` does: its services in a group, listening on the
+    /// configured port; HummingbirdTesting's live mode would move it to a random port) and
+    /// `body` against it.
     static func run<Value: Sendable>(
         _ configuration: AppConfiguration? = nil,
         _ body: @Sendable (Context) async throws -> Value
@@ -45,18 +48,26 @@ enum BillingTestApp {
         var resolved = configuration
         if resolved == nil { resolved = try await Self.configuration() }
         let configuration = resolved!
+        let app = try buildApplication(configuration: configuration, logger: TestDatabase.logger)
+        let group = ServiceGroup(configuration: .init(services: [app], logger: TestDatabase.logger))
+        let running = Task { try await group.run() }
         let pool = PostgresPool(configuration: try PostgresConfiguration(url: configuration.databaseURL, maxConnections: 2),
                                 logger: TestDatabase.logger)
         let stripe = StripeClient(apiBase: URL(string: configuration.resolvedStripeAPIBase)!,
                                   secretKey: AppConfiguration.simulatorSecretKey)
-        do {
-            let value = try await TestApp.run(configuration) { client in
-                try await body(Context(client: client, configuration: configuration, database: Database(pool: pool), stripe: stripe))
-            }
+        let client = BillingHTTPClient(port: configuration.port)
+        func stop() async {
+            await group.triggerGracefulShutdown()
+            _ = await running.result
             await pool.shutdown()
+        }
+        do {
+            try await client.waitUntilLive()
+            let value = try await body(Context(client: client, configuration: configuration, database: Database(pool: pool), stripe: stripe))
+            await stop()
             return value
         } catch {
-            await pool.shutdown()
+            await stop()
             throw error
         }
     }

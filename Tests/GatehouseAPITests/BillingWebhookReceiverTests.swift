@@ -22,12 +22,6 @@ struct BillingWebhookReceiverTests {
         return try await BillingTestApp.run(configuration, body)
     }
 
-    /// An owner (verified) of a new tenant in the test's own database.
-    static func owner(_ ctx: BillingTestApp.Context) async throws -> TestUser {
-        let tenantID = try await TestTenant.create(in: ctx.database, name: "Receiver tenant")
-        return try await TestUsers.addUser(role: .owner, tenantID: tenantID, in: ctx.database)
-    }
-
     /// The simulator's events, oldest first, as JSON objects.
     static func events(_ ctx: BillingTestApp.Context) async throws -> [[String: Any]] {
         let list = try await BillingFixtures.simulatorGET(ctx, "/v1/events?limit=100")
@@ -51,10 +45,7 @@ struct BillingWebhookReceiverTests {
         if tamper, let index = sent.firstIndex(of: UInt8(ascii: "1")) { sent[index] = UInt8(ascii: "2") }
         var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
         if let value = header.map({ $0(signature) }) ?? signature { headers[HTTPField.Name("Stripe-Signature")!] = value }
-        return try await ctx.client.execute(uri: "/api/v2/billing/webhook", method: .post, headers: headers,
-                                            body: ByteBuffer(bytes: sent)) { response in
-            TestJSONResponse(status: Int(response.status.code), headers: response.headers, text: String(buffer: response.body))
-        }
+        return try await ctx.client.send(.post, "/api/v2/billing/webhook", headers: headers, body: ByteBuffer(bytes: sent))
     }
 
     static func plan(_ ctx: BillingTestApp.Context, _ user: TestUser) async throws -> [String: Any] {
@@ -63,7 +54,7 @@ struct BillingWebhookReceiverTests {
 
     @Test func aMissingStaleOrWrongSignatureIs400AndChangesNothing() async throws {
         try await Self.run(delivers: false) { ctx in
-            let user = try await Self.owner(ctx)
+            let user = try await BillingFixtures.owner(ctx)
             let checkout = try await BillingFixtures.checkout(ctx, user, plan: "pro")
             #expect(try await BillingFixtures.pay(ctx, checkout.path, card: BillingFixtures.payingCard).status == 303)
             let completed = try await Self.newest(ctx, "checkout.session.completed")
@@ -94,7 +85,7 @@ struct BillingWebhookReceiverTests {
 
     @Test func eachEventAppliesOnceAndAnOlderEventCannotUndoANewerState() async throws {
         try await Self.run(delivers: false) { ctx in
-            let user = try await Self.owner(ctx)
+            let user = try await BillingFixtures.owner(ctx)
             let checkout = try await BillingFixtures.checkout(ctx, user, plan: "pro")
             #expect(try await BillingFixtures.pay(ctx, checkout.path, card: BillingFixtures.payingCard).status == 303)
             for event in try await Self.events(ctx) {
@@ -140,7 +131,7 @@ struct BillingWebhookReceiverTests {
 
     @Test func aWebhookThatFailedTwiceIsRetriedAndApplied() async throws {
         try await Self.run(delivers: true) { ctx in
-            let user = try await Self.owner(ctx)
+            let user = try await BillingFixtures.owner(ctx)
             try await BillingFixtures.subscribe(ctx, user, plan: "pro")
             try await Self.waitForNoPendingDeliveries(ctx)
             let subscriptionID = try #require(try await ctx.billing.subscription(tenantID: user.tenantID).stripeSubscriptionID)
@@ -171,7 +162,7 @@ struct BillingWebhookReceiverTests {
         configuration.stripeSimulatorDeliversWebhooks = false
         // First run: the customer pays, but no webhook reaches Gatehouse.
         let user = try await BillingTestApp.run(configuration) { ctx in
-            let user = try await Self.owner(ctx)
+            let user = try await BillingFixtures.owner(ctx)
             let checkout = try await BillingFixtures.checkout(ctx, user, plan: "business", cycle: "yearly")
             #expect(try await BillingFixtures.pay(ctx, checkout.path, card: BillingFixtures.payingCard).status == 303)
             #expect(try await Self.plan(ctx, user)["plan_id"] as? String == "free")

@@ -48,7 +48,10 @@ enum TestUsers {
     /// Inserts a user with `role` into `tenantID` (through the tenant door), opens an auth
     /// session for it and mints an access token the test server accepts. The refresh token is
     /// real too. The user's password is `TestUsers.password`.
-    static func addUser(role: Role, tenantID: UUID, in otherDatabase: Database? = nil) async throws -> TestUser {
+    /// `otherDatabase` and `publicURL` (the tokens' issuer) are for apps not on the shared
+    /// database or the default configuration.
+    static func addUser(role: Role, tenantID: UUID, in otherDatabase: Database? = nil, publicURL: String? = nil)
+        async throws -> TestUser {
         let database: Database
         if let otherDatabase { database = otherDatabase } else { database = Database(pool: try await TestDatabase.appPool(maxConnections: 1)) }
         defer { if otherDatabase == nil { Task { await database.pool.shutdown() } } }
@@ -68,15 +71,15 @@ enum TestUsers {
                                     refreshTokenExpiresAt: Date().addingTimeInterval(30 * 24 * 3600), ip: nil, userAgent: "tests"))
             return (userID, sessionID)
         }
-        let token = try await signer().mint(userID: userID, tenantID: tenantID, role: role, sessionID: sessionID)
+        let token = try await signer(publicURL: publicURL).mint(userID: userID, tenantID: tenantID, role: role, sessionID: sessionID)
         return TestUser(accessToken: token, refreshToken: refreshToken, userID: userID, tenantID: tenantID,
                         email: email, password: password, role: role)
     }
 
     /// The test server's token service (same key, issuer and audience), optionally with another clock.
-    static func signer(now: @escaping @Sendable () -> Date = { Date() }) async throws -> AccessTokenService {
+    static func signer(now: @escaping @Sendable () -> Date = { Date() }, publicURL: String? = nil) async throws -> AccessTokenService {
         let configuration = try await TestApp.configuration()
-        return try AccessTokenService(signingKeySeed: configuration.jwtSigningKey, issuer: configuration.publicURL, now: now)
+        return try AccessTokenService(signingKeySeed: configuration.jwtSigningKey, issuer: publicURL ?? configuration.publicURL, now: now)
     }
 
     struct FixtureError: Error, CustomStringConvertible {
