@@ -24,7 +24,8 @@ public func buildApplication(
         configuration: try PostgresConfiguration(
             url: configuration.databaseURL,
             maxConnections: configuration.databasePoolSize,
-            acquireTimeout: configuration.databasePoolTimeout
+            acquireTimeout: configuration.databasePoolTimeout,
+            usesPreparedStatements: configuration.databasePreparedStatements
         ),
         logger: logger
     )
@@ -126,13 +127,13 @@ public func buildApplication(
         managedKeys: PostgresManagedKeyRepository(database: database),
         messaging: PostgresMessagingRepository(database: database),
         tenantSettings: PostgresTenantSettingsRepository(database: database),
+        usage: PostgresUsageReportRepository(database: database),
         messagePrice: Money(exactly: configuration.routePrices["POST /api/v2/messages"] ?? 0) ?? .zero,
         billing: billing
     )
     try service.registerHandlers(on: router, serverURL: URL(string: "/")!, middlewares: [
         RawWebhookBody(maxBytes: configuration.maxBodyBytes),
-        EmptyBodyMiddleware(maxBytes: configuration.maxBodyBytes),
-        auth,
+        EmptyBodyMiddleware(maxBytes: configuration.maxBodyBytes), auth, TextInputMiddleware(maxBytes: configuration.maxBodyBytes),
     ])
 
     var app = Application(

@@ -101,7 +101,7 @@ struct BillingCheckoutTests {
         try await BillingTestApp.run { ctx in
             let user = try await BillingFixtures.owner(ctx)
             try await AdminFixtures.setPlan("business", tenantID: user.tenantID, database: ctx.database)
-            let key = try await TestKeys.create(tenantID: user.tenantID, scopes: [.sessionsManage, .messagesSend, .billingRead],
+            let key = try await TestKeys.create(tenantID: user.tenantID, scopes: [.sessionsManage, .messagesSend, .billingRead, .usageWrite],
                                                 rateLimitRPM: 0)
             let headers: HTTPFields = [HTTPField.Name("X-API-Key")!: key.raw]
             var sessions: [String] = []
@@ -116,17 +116,19 @@ struct BillingCheckoutTests {
                                                             body: ["session_id": sessions[0], "to": "+15551234567", "text": "hi"])
                 #expect(sent.status == 202, "\(sent.text)")
             }
-            // Meters reported by the tenant's own services: gauges count their latest value, ai_replies add up.
-            try await ctx.database.withTenant(user.tenantID) { db in
-                try await db.execute("""
-                    INSERT INTO meter_events (tenant_id, meter, quantity, at) VALUES
-                        (\(user.tenantID), 'groups', 7, now() - interval '1 minute'),
-                        (\(user.tenantID), 'groups', 4, now()),
-                        (\(user.tenantID), 'labels', 12, now()),
-                        (\(user.tenantID), 'ai_replies', 5, now()),
-                        (\(user.tenantID), 'ai_replies', 6, now()),
-                        (\(user.tenantID), 'ai_replies', 100, date_trunc('month', now(), 'UTC') - interval '1 day')
-                    """)
+            // Meters reported by the tenant's own services: gauges count their latest value, ai_replies add up
+            // within the month.
+            let iso = Date.ISO8601FormatStyle()
+            var calendar = Calendar(identifier: .gregorian)
+            calendar.timeZone = TimeZone(identifier: "UTC")!
+            let monthStart = calendar.date(from: calendar.dateComponents([.year, .month], from: Date()))!
+            for (meter, quantity, at) in [
+                ("groups", 7, Date().addingTimeInterval(-60)), ("groups", 4, Date()), ("labels", 12, Date()),
+                ("ai_replies", 5, Date()), ("ai_replies", 6, Date()), ("ai_replies", 100, monthStart.addingTimeInterval(-86_400)),
+            ] {
+                let reported = try await ctx.client.requestJSON(.post, "/api/v2/usage/events", headers: headers,
+                                                                body: ["meter": meter, "quantity": quantity, "at": iso.format(at)])
+                #expect(reported.status == 201, "\(reported.text)")
             }
             // A key with billing:read sees the same answer as the owner.
             for auth in [user.authorization, headers] {

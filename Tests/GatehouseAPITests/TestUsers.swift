@@ -47,11 +47,11 @@ enum TestUsers {
 
     /// Inserts a user with `role` into `tenantID` (through the tenant door), opens an auth
     /// session for it and mints an access token the test server accepts. The refresh token is
-    /// real too. The user's password is `TestUsers.password`.
-    /// `otherDatabase` and `publicURL` (the tokens' issuer) are for apps not on the shared
-    /// database or the default configuration.
-    static func addUser(role: Role, tenantID: UUID, in otherDatabase: Database? = nil, publicURL: String? = nil)
-        async throws -> TestUser {
+    /// real too. The user's password is `TestUsers.password`. `now` is the token's clock (a test
+    /// server on a `TestClock` needs a token minted on it); `otherDatabase` and `publicURL` (the
+    /// tokens' issuer) are for apps not on the shared database or the default configuration.
+    static func addUser(role: Role, tenantID: UUID, now: @escaping @Sendable () -> Date = { Date() },
+                        in otherDatabase: Database? = nil, publicURL: String? = nil) async throws -> TestUser {
         let database: Database
         if let otherDatabase { database = otherDatabase } else { database = Database(pool: try await TestDatabase.appPool(maxConnections: 1)) }
         defer { if otherDatabase == nil { Task { await database.pool.shutdown() } } }
@@ -71,7 +71,7 @@ enum TestUsers {
                                     refreshTokenExpiresAt: Date().addingTimeInterval(30 * 24 * 3600), ip: nil, userAgent: "tests"))
             return (userID, sessionID)
         }
-        let token = try await signer(publicURL: publicURL).mint(userID: userID, tenantID: tenantID, role: role, sessionID: sessionID)
+        let token = try await signer(now: now, publicURL: publicURL).mint(userID: userID, tenantID: tenantID, role: role, sessionID: sessionID)
         return TestUser(accessToken: token, refreshToken: refreshToken, userID: userID, tenantID: tenantID,
                         email: email, password: password, role: role)
     }

@@ -40,7 +40,7 @@ extension GatehouseService {
     func billingCancel(_ input: Operations.BillingCancel.Input) async throws -> Operations.BillingCancel.Output {
         let tenantID = try Self.currentTenant()
         let subscription = try await billing.cancelAtPeriodEnd(tenantID: tenantID)
-        return .ok(.init(body: .json(try Self.subscriptionBody(subscription, usage: try await billing.repository.usage(tenantID: tenantID)))))
+        return .ok(.init(body: .json(try Self.subscriptionBody(subscription, usage: try await usage.planUsage(tenantID: tenantID, now: keys.clock())))))
     }
 
     /// POST /api/v2/billing/signup-checkout
@@ -81,11 +81,11 @@ extension GatehouseService {
 
     func subscriptionBody(tenantID: UUID) async throws -> Components.Schemas.Subscription {
         async let subscription = billing.repository.subscription(tenantID: tenantID)
-        async let usage = billing.repository.usage(tenantID: tenantID)
-        return try Self.subscriptionBody(try await subscription, usage: try await usage)
+        async let planUsage = usage.planUsage(tenantID: tenantID, now: keys.clock())
+        return try Self.subscriptionBody(try await subscription, usage: try await planUsage)
     }
 
-    static func subscriptionBody(_ subscription: TenantSubscription, usage: BillingUsage) throws -> Components.Schemas.Subscription {
+    static func subscriptionBody(_ subscription: TenantSubscription, usage: PlanUsage) throws -> Components.Schemas.Subscription {
         guard let planID = Components.Schemas.Subscription.PlanIdPayload(rawValue: subscription.plan.id),
               let status = Components.Schemas.Subscription.StatusPayload(rawValue: subscription.status.rawValue) else {
             throw GatehouseError(.internal, "An internal error occurred.")

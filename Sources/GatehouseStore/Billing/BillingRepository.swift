@@ -13,9 +13,6 @@ public protocol BillingRepository: Sendable {
     /// The tenant's subscription; a tenant that never had one is `active` on `free`.
     func subscription(tenantID: UUID) async throws -> TenantSubscription
 
-    /// The tenant's usage against its plan, counted now.
-    func usage(tenantID: UUID) async throws -> BillingUsage
-
     /// The tenant's name and its first owner's email (for the Stripe customer).
     func billingContact(tenantID: UUID) async throws -> (tenantName: String, email: String?)
 

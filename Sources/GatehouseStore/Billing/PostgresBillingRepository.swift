@@ -79,36 +79,6 @@ public struct PostgresBillingRepository: BillingRepository {
         }
     }
 
-    public func usage(tenantID: UUID) async throws -> BillingUsage {
-        try await database.withTenant(tenantID) { db in
-            // The same counts the limit checks make (PostgresMessagingRepository), plus the
-            // meters of POST /usage/events: gauges by their latest value, ai_replies summed.
-            let row = try await db.query("""
-                WITH month AS (SELECT date_trunc('month', now(), 'UTC') AS start)
-                SELECT (SELECT count(*) FROM messaging_sessions s
-                         WHERE s.tenant_id = \(tenantID) AND s.state <> 'deleted') AS sessions,
-                       (SELECT count(*) FROM messages m, month
-                         WHERE m.tenant_id = \(tenantID) AND m.direction = 'outbound'
-                           AND m.created_at >= month.start) AS messages,
-                       (SELECT e.quantity FROM meter_events e
-                         WHERE e.tenant_id = \(tenantID) AND e.meter = 'groups'
-                         ORDER BY e.at DESC, e.created_at DESC LIMIT 1) AS groups,
-                       (SELECT e.quantity FROM meter_events e
-                         WHERE e.tenant_id = \(tenantID) AND e.meter = 'labels'
-                         ORDER BY e.at DESC, e.created_at DESC LIMIT 1) AS labels,
-                       (SELECT sum(e.quantity) FROM meter_events e, month
-                         WHERE e.tenant_id = \(tenantID) AND e.meter = 'ai_replies'
-                           AND e.at >= month.start) AS ai_replies
-                """).first!
-            return BillingUsage(
-                sessions: try row.decode("sessions"),
-                messagesThisMonth: try row.decode("messages"),
-                groups: try row.decode("groups", as: Int?.self) ?? 0,
-                labels: try row.decode("labels", as: Int?.self) ?? 0,
-                aiRepliesThisMonth: Int(try row.decode("ai_replies", as: Decimal?.self).map { NSDecimalNumber(decimal: $0).int64Value } ?? 0))
-        }
-    }
-
     public func billingContact(tenantID: UUID) async throws -> (tenantName: String, email: String?) {
         try await database.withTenant(tenantID) { db in
             guard let row = try await db.query("""
