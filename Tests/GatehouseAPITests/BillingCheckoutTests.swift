@@ -10,7 +10,7 @@ import Testing
 /// Plans, the subscription with real usage, and the whole checkout over HTTP: Gatehouse asks
 /// the simulator for a checkout session, the test opens its page and submits its form, the
 /// simulator's webhook reaches Gatehouse, and the plan and its limits follow.
-@Suite("Billing: plans, subscription, checkout through the simulator's pages")
+@Suite("Billing: plans, subscription, checkout through the simulator's pages", .serialized)
 struct BillingCheckoutTests {
     static let proLimits: [String: Int] = [
         "max_sessions": 3, "max_messages_per_month": 5000, "max_groups": 10, "max_labels": 50, "ai_replies_per_month": 500]

@@ -9,7 +9,7 @@ import Testing
 /// A plan change applies to the enforced limits at once: an upgrade admits what the old plan
 /// refused, and a downgrade below current usage keeps what exists but refuses anything new past
 /// the new limit with 402 `plan_limit_exceeded`.
-@Suite("Billing: plan changes move the enforced session and message limits at once")
+@Suite("Billing: plan changes move the enforced session and message limits at once", .serialized)
 struct BillingPlanLimitTests {
     static func createSession(_ ctx: BillingTestApp.Context, _ headers: HTTPFields, _ name: String) async throws -> TestJSONResponse {
         try await ctx.client.requestJSON(.post, "/api/v2/sessions", headers: headers, body: ["name": name])

@@ -9,7 +9,7 @@ import Testing
 /// A subscription's life in simulated time: the tenant's Stripe customer lives on a test clock,
 /// the test advances the clock, and the simulator renews, fails, retries and cancels, telling
 /// Gatehouse by webhook; the portal's pages switch plan and cycle, cancel and resume.
-@Suite("Billing: renewals on a test clock, dunning, portal changes, cancel and resume")
+@Suite("Billing: renewals on a test clock, dunning, portal changes, cancel and resume", .serialized)
 struct BillingRenewalTests {
     static func periodEnd(_ subscription: [String: Any]) throws -> Date {
         try #require((subscription["current_period_end"] as? String).flatMap { try? Date($0, strategy: .iso8601) })

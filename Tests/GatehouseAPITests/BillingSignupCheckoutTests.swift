@@ -10,7 +10,7 @@ import Testing
 /// Signing up by paying: nothing exists until the checkout completes; then tenant, owner and
 /// paid subscription exist together and a sign-in link is mailed. An abandoned checkout leaves
 /// only an expired pending row.
-@Suite("Billing: signup by checkout")
+@Suite("Billing: signup by checkout", .serialized)
 struct BillingSignupCheckoutTests {
     static func start(_ ctx: BillingTestApp.Context, email: String, plan: String = "starter", cycle: String = "yearly")
         async throws -> TestJSONResponse {

@@ -13,7 +13,8 @@ import ServiceLifecycle
 /// port known before it starts: the simulator's checkout and portal links, its API base and the
 /// webhook endpoint it delivers to are all built from `PUBLIC_URL`, so they must name the real
 /// address. Nothing about Stripe is mocked: Gatehouse calls the simulator over HTTP and the
-/// simulator calls Gatehouse's webhook over HTTP.
+/// simulator calls Gatehouse's webhook over HTTP. Each server holds a few database connections
+/// and the whole test run shares one PostgreSQL, so the billing suites are `.serialized`.
 enum BillingTestApp {
     struct Context: Sendable {
         let client: BillingHTTPClient
@@ -35,6 +36,7 @@ enum BillingTestApp {
         configuration.stripeSimulatorRetryDelay = .milliseconds(100)
         // Reconciliation has its own test; here webhooks alone must do the work.
         configuration.billingReconcileInterval = nil
+        configuration.databasePoolSize = 3
         return configuration
     }
 
@@ -51,7 +53,7 @@ enum BillingTestApp {
         let app = try buildApplication(configuration: configuration, logger: TestDatabase.logger)
         let group = ServiceGroup(configuration: .init(services: [app], logger: TestDatabase.logger))
         let running = Task { try await group.run() }
-        let pool = PostgresPool(configuration: try PostgresConfiguration(url: configuration.databaseURL, maxConnections: 2),
+        let pool = PostgresPool(configuration: try PostgresConfiguration(url: configuration.databaseURL, maxConnections: 1),
                                 logger: TestDatabase.logger)
         let stripe = StripeClient(apiBase: URL(string: configuration.resolvedStripeAPIBase)!,
                                   secretKey: AppConfiguration.simulatorSecretKey)

@@ -11,7 +11,7 @@ import Testing
 
 /// The receiver `POST /api/v2/billing/webhook` with real simulator events. Each test has a
 /// database of its own, so the simulator's events, deliveries and faults are the test's alone.
-@Suite("Billing: the Stripe webhook receiver (signatures, once per event, out of order, retries, recovery)")
+@Suite("Billing: the Stripe webhook receiver (signatures, once per event, out of order, retries, recovery)", .serialized)
 struct BillingWebhookReceiverTests {
     /// The app on a scratch database; with `delivers: false` the simulator keeps its events and
     /// the test delivers them itself.
