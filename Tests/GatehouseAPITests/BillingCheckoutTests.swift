@@ -67,6 +67,14 @@ struct BillingCheckoutTests {
             let periodEnd = try #require((pro["current_period_end"] as? String).flatMap { try? Date($0, strategy: .iso8601) })
             #expect(periodEnd > Date().addingTimeInterval(27 * 24 * 3600))
 
+            // The plan change is in the tenant's audit log, made by the system (Stripe's webhook).
+            let audit = try await ctx.client.requestJSON(.get, "/api/v2/audit-events", headers: user.authorization)
+            #expect(audit.status == 200, "\(audit.text)")
+            let change = (audit.object["items"] as? [[String: Any]])?.first { $0["action"] as? String == "subscription.plan_change" }
+            #expect(change?["actor_type"] as? String == "system", "\(audit.text)")
+            #expect((change?["changes"] as? [String: Any])?["from"] as? String == "free")
+            #expect((change?["changes"] as? [String: Any])?["to"] as? String == "pro")
+
             // Already subscribed: plan changes go through the portal, not a second subscription.
             let again = try await ctx.client.requestJSON(.post, "/api/v2/billing/checkout", headers: user.authorization,
                                                          body: ["plan_id": "business", "billing_cycle": "monthly"])

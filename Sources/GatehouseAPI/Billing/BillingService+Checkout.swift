@@ -56,7 +56,7 @@ extension BillingService {
                 try await stripe.updateSubscription(id: subscriptionID, StripeSubscriptionUpdateParams(cancelAtPeriodEnd: true))
             }
             if let snapshot = try await snapshot(updated, readAt: readAt) {
-                let outcome = try await repository.applySubscription(snapshot, tenantID: tenantID, event: nil)
+                let outcome = try await repository.applySubscription(snapshot, tenantID: tenantID, event: nil, actor: .currentRequest)
                 logPlanChange(outcome, tenantID: tenantID, cause: "POST /billing/cancel")
             }
         }

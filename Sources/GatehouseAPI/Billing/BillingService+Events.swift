@@ -53,7 +53,7 @@ extension BillingService {
             if let event { try await ignore(event, "subscription \(subscription.id) has no known price or status") }
             return
         }
-        let outcome = try await repository.applySubscription(snapshot, tenantID: tenantID, event: event)
+        let outcome = try await repository.applySubscription(snapshot, tenantID: tenantID, event: event, actor: .currentRequest)
         logPlanChange(outcome, tenantID: tenantID, cause: event?.type ?? "sync")
     }
 

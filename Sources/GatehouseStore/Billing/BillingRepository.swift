@@ -26,8 +26,9 @@ public protocol BillingRepository: Sendable {
     /// Applies a subscription's current state to the tenant, and records `event` as applied in
     /// the same transaction. A live subscription becomes the tenant's plan; an ended one puts
     /// the tenant back on `free` if it was the tenant's; a read older than the stored one is
-    /// ignored.
-    func applySubscription(_ snapshot: SubscriptionSnapshot, tenantID: UUID, event: StripeEventRef?) async throws
+    /// ignored. A change of plan appends `subscription.plan_change` by `actor` to the audit log
+    /// in the same transaction.
+    func applySubscription(_ snapshot: SubscriptionSnapshot, tenantID: UUID, event: StripeEventRef?, actor: AuditActor) async throws
         -> SubscriptionApplyOutcome
 
     /// Records an event that changes nothing here (a type Gatehouse does not act on, or an

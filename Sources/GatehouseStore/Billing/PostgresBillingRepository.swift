@@ -113,8 +113,8 @@ public struct PostgresBillingRepository: BillingRepository {
         }
     }
 
-    public func applySubscription(_ snapshot: SubscriptionSnapshot, tenantID: UUID, event: StripeEventRef?) async throws
-        -> SubscriptionApplyOutcome {
+    public func applySubscription(_ snapshot: SubscriptionSnapshot, tenantID: UUID, event: StripeEventRef?, actor: AuditActor)
+        async throws -> SubscriptionApplyOutcome {
         try await database.withTenant(tenantID) { db in
             if let event, try await !Self.recordEvent(db, event) { return .duplicate }
             try await Self.ensureSubscriptionRow(db, tenantID: tenantID)
@@ -160,6 +160,14 @@ public struct PostgresBillingRepository: BillingRepository {
                      WHERE tenant_id = \(tenantID)
                     """)
                 outcome = .applied(previousPlanID: previousPlan, planID: snapshot.planID)
+            }
+            if case .applied(let previous, let plan) = outcome, previous != plan {
+                try await AuditLog.append(AuditEvent(
+                    actor: actor, action: "subscription.plan_change", targetType: "subscription",
+                    targetID: snapshot.subscriptionID,
+                    changes: ["from": .string(previous), "to": .string(plan), "status": .string(snapshot.status.rawValue),
+                              "billing_cycle": .string(snapshot.billingCycle.rawValue),
+                              "stripe_event": event.map { .string($0.type) } ?? .null]), tenantID: tenantID, in: db)
             }
             if let event { try await Self.markEventProcessed(db, event) }
             return outcome
