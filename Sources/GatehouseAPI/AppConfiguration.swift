@@ -84,10 +84,14 @@ public struct AppConfiguration: Sendable {
     /// The key sent to the built-in simulator (it accepts any key, but Stripe's wire format needs one).
     public static let simulatorSecretKey = "sk_test_gatehouse_simulator"
 
+    /// `STRIPE_SIMULATOR` (`on`, `off`): `off` never mounts the built-in simulator (a server without
+    /// billing; billing calls then answer 503 until real Stripe is configured).
+    public var stripeSimulatorEnabled = true
+
     /// Whether billing talks to the simulator this server mounts itself: no `STRIPE_SECRET_KEY`
     /// and no `STRIPE_API_BASE` elsewhere. Real Stripe (a key) never gets the simulator mounted.
     public var usesStripeSimulator: Bool {
-        stripeSecretKey == nil && (stripeAPIBase == nil || stripeAPIBase == ownSimulatorBase)
+        stripeSimulatorEnabled && stripeSecretKey == nil && (stripeAPIBase == nil || stripeAPIBase == ownSimulatorBase)
     }
 
     private var ownSimulatorBase: String {
@@ -180,7 +184,7 @@ public struct AppConfiguration: Sendable {
     /// `ARGON2_THREADS`, `ARGON2_QUEUE_LIMIT`, `MAIL_TRANSPORT`, `MAIL_FROM`, `AUTH_THROTTLE_PER_IP`,
     /// `AUTH_THROTTLE_PER_EMAIL`, `AUTH_THROTTLE_WINDOW_SECONDS`, `SMTP_CA_FILE`, `DB_PREPARED_STATEMENTS`,
     /// `STRIPE_SECRET_KEY`, `STRIPE_API_BASE`, `STRIPE_WEBHOOK_SECRET`, `STRIPE_PRICE_<PLAN>_<CYCLE>`,
-    /// `BILLING_RECONCILE_INTERVAL_SECONDS`.
+    /// `STRIPE_SIMULATOR`, `BILLING_RECONCILE_INTERVAL_SECONDS`.
     public init(environment: [String: String]) throws {
         func integer(_ name: String, _ fallback: Int, _ range: ClosedRange<Int>) throws -> Int {
             guard let text = environment[name], !text.isEmpty else { return fallback }
@@ -303,6 +307,11 @@ public struct AppConfiguration: Sendable {
             throw ConfigurationError(description: "BILLING_RECONCILE_INTERVAL_SECONDS must be 0 (off) or 10...86400")
         }
         billingReconcileInterval = reconcile == 0 ? nil : .seconds(reconcile)
+        switch value("STRIPE_SIMULATOR")?.lowercased() {
+        case nil, "on": stripeSimulatorEnabled = true
+        case "off": stripeSimulatorEnabled = false
+        default: throw ConfigurationError(description: "STRIPE_SIMULATOR must be on or off")
+        }
     }
 
     /// `POST /api/v2/messages=0.010000;GET /api/v2/x=0.5`: `;`-separated `METHOD /route/template=amount`,

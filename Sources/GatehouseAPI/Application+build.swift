@@ -149,7 +149,8 @@ public func buildApplication(
     // Shutdown runs in reverse: the server stops first, then the mail worker, then the
     // recorder drains the usage queue, then the pool closes.
     app.addServices(pool, housekeeping, usageRecorder, mailWorker)
-    if let interval = configuration.billingReconcileInterval {
+    // Reconcile only with a Stripe to ask: real Stripe, or the simulator served here.
+    if let interval = configuration.billingReconcileInterval, configuration.usesStripeSimulator || configuration.stripeSecretKey != nil {
         app.addServices(BillingReconciler(billing: billing, interval: interval, lookback: BillingReconciler.defaultLookback,
                                           logger: logger))
     }

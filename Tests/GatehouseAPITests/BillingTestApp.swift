@@ -8,13 +8,18 @@ import Hummingbird
 import HummingbirdTesting
 import Postgres
 import ServiceLifecycle
+import Testing
+
+/// Every billing suite, one test at a time: each test runs a whole server (simulator included)
+/// holding a few database connections, and the whole test run shares one PostgreSQL.
+@Suite("Billing", .serialized)
+enum BillingSuites {}
 
 /// The real application for billing tests, serving its built-in Stripe simulator, on a free
 /// port known before it starts: the simulator's checkout and portal links, its API base and the
 /// webhook endpoint it delivers to are all built from `PUBLIC_URL`, so they must name the real
 /// address. Nothing about Stripe is mocked: Gatehouse calls the simulator over HTTP and the
-/// simulator calls Gatehouse's webhook over HTTP. Each server holds a few database connections
-/// and the whole test run shares one PostgreSQL, so the billing suites are `.serialized`.
+/// simulator calls Gatehouse's webhook over HTTP.
 enum BillingTestApp {
     struct Context: Sendable {
         let client: BillingHTTPClient
@@ -33,6 +38,7 @@ enum BillingTestApp {
         let port = try ServerProcess.freePort()
         configuration.port = port
         configuration.publicURL = "http://127.0.0.1:\(port)"
+        configuration.stripeSimulatorEnabled = true
         configuration.stripeSimulatorRetryDelay = .milliseconds(100)
         // Reconciliation has its own test; here webhooks alone must do the work.
         configuration.billingReconcileInterval = nil
