@@ -1,6 +1,7 @@
 import Foundation
 import GatehouseBilling
 import GatehouseCore
+import GatehouseServices
 import GatehouseStore
 
 /// Plans, the tenant's subscription, checkout, portal, cancel, signup by checkout and Stripe's
@@ -50,7 +51,7 @@ extension GatehouseService {
         let email = try AuthValidation.email(body.email)
         let fullName = try AuthValidation.name(body.fullName, field: "full_name")
         let tenantName = try AuthValidation.name(body.tenantName, field: "tenant_name")
-        try await throttle("signup", email: email)
+        try await auth.service.throttle("signup", email: email, ip: RequestScope.current?.clientIP)
         let checkout = try await billing.startSignupCheckout(
             email: email, fullName: fullName, tenantName: tenantName, planID: body.planId.rawValue,
             cycle: try Self.cycle(body.billingCycle))
