@@ -6,6 +6,8 @@ import GatehouseTestSupport
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import NIOCore
+import NIOPosix
 import Postgres
 import ServiceLifecycle
 import Testing
@@ -35,7 +37,7 @@ enum BillingTestApp {
     /// The test configuration on a free port, with quick webhook redeliveries.
     static func configuration() async throws -> AppConfiguration {
         var configuration = try await TestApp.configuration()
-        let port = try ServerProcess.freePort()
+        let port = try await freePort()
         configuration.port = port
         configuration.publicURL = "http://127.0.0.1:\(port)"
         configuration.stripeSimulatorEnabled = true
@@ -78,6 +80,15 @@ enum BillingTestApp {
             await stop()
             throw error
         }
+    }
+
+    /// A port nobody listens on right now (bound, read, released).
+    static func freePort() async throws -> Int {
+        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .bind(host: "127.0.0.1", port: 0).get()
+        let port = channel.localAddress?.port ?? 0
+        try await channel.close()
+        return port
     }
 
     /// A migrated scratch database of its own (the server role's URL): for tests that must be
