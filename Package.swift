@@ -126,6 +126,8 @@ let package = Package(
                 "GatehouseCore",
                 "GatehouseStore",
                 "GatehouseAuth",
+                // Billing: StripeClient, webhook signatures, and the simulator it mounts.
+                "GatehouseBilling",
                 "GatehouseServices",
                 "GatehouseConsole",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -235,6 +237,7 @@ let package = Package(
                 "GatehouseClient",
                 .product(name: "OpenAPIAsyncHTTPClient", package: "swift-openapi-async-http-client"),
                 "GatehouseAPI",
+                "GatehouseBilling",
                 "GatehouseStore",
                 "GatehouseAuth",
                 "GatehouseServices",

@@ -1,3 +1,4 @@
+import Crypto
 public import Foundation
 public import GatehouseAuth
 public import GatehouseCore
@@ -67,6 +68,62 @@ public struct AppConfiguration: Sendable {
     /// Failed logins per email address from all client addresses together, per window
     /// (`AUTH_THROTTLE_PER_EMAIL_ANY_IP`; 0 = no cap): the looser cap over the per email + IP one.
     public var authThrottlePerEmailAnyIP: Int = 100
+    /// `STRIPE_SECRET_KEY`: the key of real Stripe (or of a simulator run apart). Nil: no real
+    /// Stripe, so the built-in simulator is mounted under `/stripe-sim` and billing uses it.
+    /// A secret: never log it.
+    public var stripeSecretKey: String? = nil
+    /// `STRIPE_API_BASE`: nil means `PUBLIC_URL/stripe-sim` with the simulator, else `https://api.stripe.com`.
+    public var stripeAPIBase: String? = nil
+    /// `STRIPE_WEBHOOK_SECRET`: the key of webhook signatures (required with a secret key); with
+    /// the simulator, nil derives one from `KEY_PEPPER`. A secret: never log it.
+    public var stripeWebhookSecret: String? = nil
+    /// `STRIPE_PRICE_<PLAN>_<CYCLE>` (e.g. `STRIPE_PRICE_PRO_YEARLY`), keyed `pro_yearly`: Stripe Price
+    /// ids replacing the simulator's `price_<plan>_<cycle>` stored with the plans.
+    public var stripePriceIDs: [String: String] = [:]
+    /// How often Stripe's recent events are listed and the unapplied ones applied, also once at
+    /// start-up (`BILLING_RECONCILE_INTERVAL_SECONDS`; 0 = never: nil).
+    public var billingReconcileInterval: Duration? = .seconds(600)
+    /// Whether the built-in simulator sends its events to this server's webhook (tests that
+    /// deliver events themselves turn it off; the events are still listed by `GET /v1/events`).
+    public var stripeSimulatorDeliversWebhooks = true
+
+    /// The simulator's first redelivery delay of a failed webhook (doubling after each failure);
+    /// tests shorten it.
+    public var stripeSimulatorRetryDelay: Duration = .seconds(2)
+
+    /// The key sent to the built-in simulator (it accepts any key, but Stripe's wire format needs one).
+    public static let simulatorSecretKey = "sk_test_gatehouse_simulator"
+
+    /// `STRIPE_SIMULATOR` (`on`, `off`): `off` never mounts the built-in simulator (a server without
+    /// billing; billing calls then answer 503 until real Stripe is configured).
+    public var stripeSimulatorEnabled = true
+
+    /// Whether billing talks to the simulator this server mounts itself: no `STRIPE_SECRET_KEY`
+    /// and no `STRIPE_API_BASE` elsewhere. Real Stripe (a key) never gets the simulator mounted.
+    public var usesStripeSimulator: Bool {
+        stripeSimulatorEnabled && stripeSecretKey == nil && (stripeAPIBase == nil || stripeAPIBase == ownSimulatorBase)
+    }
+
+    private var ownSimulatorBase: String {
+        var base = publicURL
+        while base.hasSuffix("/") { base.removeLast() }
+        return base + "/stripe-sim"
+    }
+
+    /// The Stripe API billing calls.
+    public var resolvedStripeAPIBase: String {
+        if let stripeAPIBase { return stripeAPIBase }
+        return stripeSecretKey == nil ? ownSimulatorBase : "https://api.stripe.com"
+    }
+
+    /// The webhook signing secret: configured, or (simulator only) derived from the pepper so
+    /// that the simulator and the receiver agree without configuration.
+    public var resolvedStripeWebhookSecret: String {
+        if let stripeWebhookSecret { return stripeWebhookSecret }
+        let mac = HMAC<SHA256>.authenticationCode(for: Data("stripe-simulator-webhook-secret".utf8),
+                                                  using: SymmetricKey(data: Data(keyPepper.utf8)))
+        return "whsec_" + mac.map { String(format: "%02x", $0) }.joined()
+    }
     /// When set, `GET /metrics` asks for `Authorization: Bearer <token>` (`METRICS_TOKEN`). A secret: never log it.
     public var metricsToken: String? = nil
     /// When set, `/metrics` is served only on this port (`METRICS_PORT`, same `HOST`) and the API
@@ -136,7 +193,9 @@ public struct AppConfiguration: Sendable {
     /// `JWT_SIGNING_KEY` (required), `ARGON2_MEMORY_KIB`, `ARGON2_ITERATIONS`, `ARGON2_PARALLELISM`,
     /// `ARGON2_THREADS`, `ARGON2_QUEUE_LIMIT`, `MAIL_TRANSPORT`, `MAIL_FROM`, `AUTH_THROTTLE_PER_IP`,
     /// `AUTH_THROTTLE_PER_EMAIL`, `AUTH_THROTTLE_WINDOW_SECONDS`, `SMTP_CA_FILE`, `DB_PREPARED_STATEMENTS`,
-    /// `REQUIRE_VERIFIED_EMAIL`, `TRUSTED_PROXIES`, `AUTH_THROTTLE_PER_EMAIL_ANY_IP`.
+    /// `REQUIRE_VERIFIED_EMAIL`, `TRUSTED_PROXIES`, `AUTH_THROTTLE_PER_EMAIL_ANY_IP`,
+    /// `STRIPE_SECRET_KEY`, `STRIPE_API_BASE`, `STRIPE_WEBHOOK_SECRET`, `STRIPE_PRICE_<PLAN>_<CYCLE>`,
+    /// `STRIPE_SIMULATOR`, `BILLING_RECONCILE_INTERVAL_SECONDS`.
     public init(environment: [String: String]) throws {
         func integer(_ name: String, _ fallback: Int, _ range: ClosedRange<Int>) throws -> Int {
             guard let text = environment[name], !text.isEmpty else { return fallback }
@@ -240,6 +299,42 @@ public struct AppConfiguration: Sendable {
                 throw ConfigurationError(description: "SMTP_CA_FILE must be a readable PEM file of CA certificates")
             }
             smtpCAFile = caFile
+        }
+        try readStripe(environment, integer: integer)
+    }
+
+    /// The Stripe part of `init(environment:)`.
+    private mutating func readStripe(_ environment: [String: String],
+                                     integer: (String, Int, ClosedRange<Int>) throws -> Int) throws {
+        func value(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
+        stripeSecretKey = value("STRIPE_SECRET_KEY")
+        stripeWebhookSecret = value("STRIPE_WEBHOOK_SECRET")
+        if stripeSecretKey != nil, stripeWebhookSecret == nil {
+            throw ConfigurationError(description: "STRIPE_WEBHOOK_SECRET is required with STRIPE_SECRET_KEY (the endpoint's whsec_… signing secret)")
+        }
+        if let base = value("STRIPE_API_BASE") {
+            guard let url = URL(string: base), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
+                throw ConfigurationError(description: "STRIPE_API_BASE must be an http(s) URL, e.g. https://api.stripe.com")
+            }
+            stripeAPIBase = base
+        }
+        for (name, price) in environment where name.hasPrefix("STRIPE_PRICE_") && !price.isEmpty {
+            let key = name.dropFirst("STRIPE_PRICE_".count).lowercased()
+            guard key.wholeMatch(of: /[a-z][a-z0-9_]*_(monthly|yearly)/) != nil,
+                  price.wholeMatch(of: /[A-Za-z0-9_]{1,255}/) != nil else {
+                throw ConfigurationError(description: "\(name) must be STRIPE_PRICE_<PLAN>_<MONTHLY|YEARLY>=<Stripe price id>")
+            }
+            stripePriceIDs[key] = price
+        }
+        let reconcile = try integer("BILLING_RECONCILE_INTERVAL_SECONDS", 600, 0...86_400)
+        guard reconcile == 0 || reconcile >= 10 else {
+            throw ConfigurationError(description: "BILLING_RECONCILE_INTERVAL_SECONDS must be 0 (off) or 10...86400")
+        }
+        billingReconcileInterval = reconcile == 0 ? nil : .seconds(reconcile)
+        switch value("STRIPE_SIMULATOR")?.lowercased() {
+        case nil, "on": stripeSimulatorEnabled = true
+        case "off": stripeSimulatorEnabled = false
+        default: throw ConfigurationError(description: "STRIPE_SIMULATOR must be on or off")
         }
     }
 

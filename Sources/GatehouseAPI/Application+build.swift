@@ -1,5 +1,6 @@
 import Foundation
 import GatehouseAuth
+import GatehouseBilling
 import GatehouseConsole
 import GatehouseCore
 import GatehouseServices
@@ -111,6 +112,30 @@ public func buildApplication(
         clock: configuration.clock
     )
 
+    let billing = BillingService(
+        repository: PostgresBillingRepository(database: database),
+        accounts: accounts,
+        stripe: StripeClient(apiBase: URL(string: configuration.resolvedStripeAPIBase)!,
+                             secretKey: configuration.stripeSecretKey ?? AppConfiguration.simulatorSecretKey),
+        webhookSecret: configuration.resolvedStripeWebhookSecret,
+        priceOverrides: configuration.stripePriceIDs,
+        publicURL: configuration.publicURL,
+        logger: logger
+    )
+    // The built-in Stripe simulator, only when billing talks to it (no real Stripe configured).
+    var simulator: StripeSimulator?
+    if configuration.usesStripeSimulator {
+        let served = StripeSimulator(
+            database: database,
+            configuration: .init(publicBaseURL: configuration.publicURL,
+                                 webhookURL: configuration.stripeSimulatorDeliversWebhooks ? billing.link("/api/v2/billing/webhook") : nil,
+                                 webhookSecret: configuration.resolvedStripeWebhookSecret,
+                                 webhookRetryBaseDelay: configuration.stripeSimulatorRetryDelay),
+            logger: logger)
+        served.registerRoutes(on: router)
+        simulator = served
+    }
+
     let tenantSettings = PostgresTenantSettingsRepository(database: database)
     let usageReports = PostgresUsageReportRepository(database: database)
     let service = GatehouseService(
@@ -122,9 +147,11 @@ public func buildApplication(
         tenantSettings: tenantSettings,
         auditEvents: PostgresAuditEventRepository(database: database),
         usage: usageReports,
-        messagePrice: Money(exactly: configuration.routePrices["POST /api/v2/messages"] ?? 0) ?? .zero
+        messagePrice: Money(exactly: configuration.routePrices["POST /api/v2/messages"] ?? 0) ?? .zero,
+        billing: billing
     )
     try service.registerHandlers(on: router, serverURL: URL(string: "/")!, middlewares: [
+        RawWebhookBody(maxBytes: configuration.maxBodyBytes),
         EmptyBodyMiddleware(maxBytes: configuration.maxBodyBytes), auth, TextInputMiddleware(maxBytes: configuration.maxBodyBytes),
     ])
 
@@ -151,6 +178,12 @@ public func buildApplication(
     // Shutdown runs in reverse: the server stops first, then the mail worker, then the
     // recorder drains the usage queue, then the pool closes.
     app.addServices(pool, housekeeping, usageRecorder, mailWorker)
+    // Reconcile only with a Stripe to ask: real Stripe, or the simulator served here.
+    if let interval = configuration.billingReconcileInterval, configuration.usesStripeSimulator || configuration.stripeSecretKey != nil {
+        app.addServices(BillingReconciler(billing: billing, interval: interval, lookback: BillingReconciler.defaultLookback,
+                                          logger: logger))
+    }
+    if let simulator { app.addServices(simulator.worker) }
     if let metricsPort = configuration.metricsPort {
         app.addServices(makeMetricsApplication(
             MetricsExporter(registry: registry, pool: pool), host: configuration.host, port: metricsPort,

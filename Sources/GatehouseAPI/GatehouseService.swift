@@ -28,6 +28,8 @@ struct GatehouseService: APIProtocol {
     let usage: any UsageReportRepository
     /// What one `POST /api/v2/messages` costs (recorded on the message).
     let messagePrice: Money
+    /// Plans, subscriptions, Stripe checkout/portal and the webhook receiver.
+    let billing: BillingService
 
     /// The logger of the current request (with its request id), else the service's.
     var requestLogger: Logger { RequestScope.current?.logger ?? logger }

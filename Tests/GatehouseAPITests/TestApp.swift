@@ -18,7 +18,7 @@ enum TestApp {
 
     static func configuration() async throws -> AppConfiguration {
         try await TestDatabase.migrate()
-        return AppConfiguration(
+        var configuration = AppConfiguration(
             host: "127.0.0.1",
             port: 0,
             databaseURL: try TestDatabase.appURL,
@@ -36,6 +36,11 @@ enum TestApp {
             authThrottlePerEmail: 1000,
             mailPollInterval: .milliseconds(100)
         )
+        // Billing's simulator and reconciler only in the billing tests (BillingTestApp): every
+        // test server polling the shared database would cost connections and CPU for nothing.
+        configuration.stripeSimulatorEnabled = false
+        configuration.billingReconcileInterval = nil
+        return configuration
     }
 
     static func run<Value: Sendable>(

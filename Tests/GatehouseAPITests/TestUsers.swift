@@ -66,10 +66,13 @@ enum TestUsers {
     /// Inserts a user with `role` into `tenantID` (through the tenant door), opens an auth
     /// session for it and mints an access token the test server accepts. The refresh token is
     /// real too. The user's password is `TestUsers.password`. `now` is the token's clock (a test
-    /// server on a `TestClock` needs a token minted on it).
-    static func addUser(role: Role, tenantID: UUID, now: @escaping @Sendable () -> Date = { Date() }) async throws -> TestUser {
-        let database = Database(pool: try await TestDatabase.appPool(maxConnections: 1))
-        defer { Task { await database.pool.shutdown() } }
+    /// server on a `TestClock` needs a token minted on it); `otherDatabase` and `publicURL` (the
+    /// tokens' issuer) are for apps not on the shared database or the default configuration.
+    static func addUser(role: Role, tenantID: UUID, now: @escaping @Sendable () -> Date = { Date() },
+                        in otherDatabase: Database? = nil, publicURL: String? = nil) async throws -> TestUser {
+        let database: Database
+        if let otherDatabase { database = otherDatabase } else { database = Database(pool: try await TestDatabase.appPool(maxConnections: 1)) }
+        defer { if otherDatabase == nil { Task { await database.pool.shutdown() } } }
         let email = uniqueEmail(role.rawValue)
         let hash = try Argon2id.hash(password, parameters: TestApp.argon2Parameters)
         let refreshToken = OpaqueToken.generate()
@@ -86,15 +89,15 @@ enum TestUsers {
                                     refreshTokenExpiresAt: Date().addingTimeInterval(30 * 24 * 3600), ip: nil, userAgent: "tests"))
             return (userID, sessionID)
         }
-        let token = try await signer(now: now).mint(userID: userID, tenantID: tenantID, role: role, sessionID: sessionID)
+        let token = try await signer(now: now, publicURL: publicURL).mint(userID: userID, tenantID: tenantID, role: role, sessionID: sessionID)
         return TestUser(accessToken: token, refreshToken: refreshToken, userID: userID, tenantID: tenantID,
                         email: email, password: password, role: role)
     }
 
     /// The test server's token service (same key, issuer and audience), optionally with another clock.
-    static func signer(now: @escaping @Sendable () -> Date = { Date() }) async throws -> AccessTokenService {
+    static func signer(now: @escaping @Sendable () -> Date = { Date() }, publicURL: String? = nil) async throws -> AccessTokenService {
         let configuration = try await TestApp.configuration()
-        return try AccessTokenService(signingKeySeed: configuration.jwtSigningKey, issuer: configuration.publicURL, now: now)
+        return try AccessTokenService(signingKeySeed: configuration.jwtSigningKey, issuer: publicURL ?? configuration.publicURL, now: now)
     }
 
     struct FixtureError: Error, CustomStringConvertible {
