@@ -11,6 +11,9 @@ public struct AppConfiguration: Sendable {
     public var databaseURL: String
     public var databasePoolSize: Int
     public var databasePoolTimeout: Duration
+    /// Prepare each statement once per database connection (`DB_PREPARED_STATEMENTS`, default
+    /// true). Set false behind PgBouncer in transaction mode before 1.21.
+    public var databasePreparedStatements = true
     public var logLevel: Logger.Level
     /// Where the SQL migration files live (the readiness check compares them with the database).
     public var migrationsDirectory: String
@@ -125,7 +128,7 @@ public struct AppConfiguration: Sendable {
     /// `JWT_SIGNING_KEY` (required), `ARGON2_MEMORY_KIB`, `ARGON2_ITERATIONS`, `ARGON2_PARALLELISM`,
     /// `ARGON2_THREADS`, `ARGON2_QUEUE_LIMIT`, `MAIL_TRANSPORT`, `MAIL_FROM`, `AUTH_THROTTLE_PER_IP`,
     /// `AUTH_THROTTLE_PER_EMAIL`, `AUTH_THROTTLE_WINDOW_SECONDS`, `SMTP_TLS`, `SMTP_CA_FILE`,
-    /// `MAIL_RETENTION_DAYS`.
+    /// `MAIL_RETENTION_DAYS`, `DB_PREPARED_STATEMENTS`.
     public init(environment: [String: String]) throws {
         func integer(_ name: String, _ fallback: Int, _ range: ClosedRange<Int>) throws -> Int {
             guard let text = environment[name], !text.isEmpty else { return fallback }
@@ -200,6 +203,11 @@ public struct AppConfiguration: Sendable {
         )
         if let text = environment["ROUTE_PRICES"], !text.isEmpty {
             self.routePrices = try Self.parseRoutePrices(text)
+        }
+        switch environment["DB_PREPARED_STATEMENTS"]?.lowercased() {
+        case nil, "", "true", "1", "on": databasePreparedStatements = true
+        case "false", "0", "off": databasePreparedStatements = false
+        default: throw ConfigurationError(description: "DB_PREPARED_STATEMENTS must be true or false")
         }
         usageFlushInterval = .milliseconds(try integer("USAGE_FLUSH_INTERVAL_MS", 1000, 10...600_000))
         usageQueueCapacity = try integer("USAGE_QUEUE_CAPACITY", 100_000, 100...10_000_000)

@@ -23,7 +23,8 @@ public func buildApplication(
         configuration: try PostgresConfiguration(
             url: configuration.databaseURL,
             maxConnections: configuration.databasePoolSize,
-            acquireTimeout: configuration.databasePoolTimeout
+            acquireTimeout: configuration.databasePoolTimeout,
+            usesPreparedStatements: configuration.databasePreparedStatements
         ),
         logger: logger
     )

@@ -1,9 +1,9 @@
 import Foundation
 import Postgres
 
-/// The door to Gatehouse's data. Tenant-owned rows are reachable only through `withTenant`,
-/// which opens a transaction and sets `app.tenant_id` with `set_config(…, true)` (the same as
-/// `SET LOCAL`): row-level security then shows that tenant's rows and nothing else, and the
+/// The door to Gatehouse's data. Tenant-owned rows are reachable only through `withTenant` (and
+/// its one-statement form `read(asTenant:_:)`), which opens a transaction and sets
+/// `app.tenant_id` with `set_config(…, true)` (the same as `SET LOCAL`): row-level security then shows that tenant's rows and nothing else, and the
 /// setting ends with the transaction, so a pooled connection carries no tenant into its next use.
 /// `withPlatform` opens a transaction with no tenant: only global tables (plans) and the narrow
 /// `platform_*` SECURITY DEFINER functions are usable there.
@@ -14,12 +14,48 @@ public struct Database: Sendable {
         self.pool = pool
     }
 
-    /// Runs `body` in a transaction scoped to `tenantID`.
+    /// Runs `body` in a transaction scoped to `tenantID` (the scope is set in the same round
+    /// trip as `BEGIN`).
     public func withTenant<T>(_ tenantID: UUID, _ body: (PostgresSession) async throws -> T) async throws -> T {
-        try await pool.withTransaction { session in
-            try await session.query("SELECT set_config('app.tenant_id', \(tenantID.uuidString.lowercased()), true)")
-            return try await body(session)
+        try await pool.withTransaction(prelude: [Self.scope(to: tenantID)], body)
+    }
+
+    /// Runs one read statement scoped to `tenantID` in a single round trip: the scope and the
+    /// statement form one implicit transaction, closed by its own sync point, so the setting
+    /// ends with it exactly as in `withTenant`. For reads that are one statement.
+    public func read(asTenant tenantID: UUID, _ query: PostgresQuery) async throws -> PostgresRows {
+        var attempts = 0
+        while true {
+            attempts += 1
+            do {
+                return try await pool.withConnection { session in
+                    try await session.pipeline([[Self.scope(to: tenantID), query]])[0].get()[1]
+                }
+            } catch let error as PostgresError where error.isConnectionLost && attempts < 3 {
+                // A connection that died while idle: a read is safe to send again on a fresh one.
+                continue
+            }
         }
+    }
+
+    /// Runs `statements` scoped to `tenantID` as one implicit transaction in one round trip,
+    /// committed without waiting for the WAL flush (`synchronous_commit = off`, for this
+    /// transaction only). For counters on hot rows (an API key's), so that their row lock is
+    /// never held across an fsync; the price is that a crash of the database server can forget
+    /// the last few hundred milliseconds of such increments (the same trade-off as the hot
+    /// path's counters, see sql/migrations/0003). Never for records that must survive.
+    public func bumpCounters(asTenant tenantID: UUID, _ statements: [PostgresQuery]) async throws {
+        let outcome = try await pool.withConnection { session in
+            try await session.pipeline([
+                [Self.scope(to: tenantID), "SELECT set_config('synchronous_commit', 'off', true)"] + statements,
+            ])[0]
+        }
+        _ = try outcome.get()
+    }
+
+    /// The tenant scope: `set_config(…, true)` lasts until the end of the transaction.
+    private static func scope(to tenantID: UUID) -> PostgresQuery {
+        "SELECT set_config('app.tenant_id', \(tenantID.uuidString.lowercased()), true)"
     }
 
     /// Runs `body` in a transaction without a tenant (platform functions and global tables only).

@@ -68,7 +68,7 @@ public struct PostgresMessagingRepository: MessagingRepository {
 
     public func createSession(tenantID: UUID, apiKeyID: UUID?, name: String, phoneNumber: String?) async throws
         -> MessagingSession {
-        try await database.withTenant(tenantID) { session in
+        let created = try await database.withTenant(tenantID) { session in
             let limits = try await lockTenant(session, tenantID)
             let planMax: Int = try limits.decode("max_sessions")
             let counts = try await session.query("""
@@ -93,11 +93,16 @@ public struct PostgresMessagingRepository: MessagingRepository {
                 VALUES (\(tenantID), \(apiKeyID), \(name), \(phoneNumber))
                 RETURNING \(unescaped: Self.columns)
                 """).first!
-            if let apiKeyID {
-                try await session.execute("UPDATE api_keys SET sessions_created = sessions_created + 1 WHERE id = \(apiKeyID)")
-            }
             return try Self.decodeSession(row)
         }
+        if let apiKeyID {
+            // After the commit, not inside it: the key's row is the hot path's, and must not stay
+            // locked across this transaction's fsync.
+            try await database.bumpCounters(asTenant: tenantID, [
+                "UPDATE api_keys SET sessions_created = sessions_created + 1 WHERE id = \(apiKeyID)",
+            ])
+        }
+        return created
     }
 
     public func listSessions(tenantID: UUID, limit: Int, after: KeysetPosition?) async throws
@@ -157,7 +162,7 @@ public struct PostgresMessagingRepository: MessagingRepository {
 
     public func send(tenantID: UUID, apiKeyID: UUID?, sessionID: UUID, to: String, text: String, cost: Money) async throws
         -> OutboundMessage {
-        try await database.withTenant(tenantID) { session in
+        let message = try await database.withTenant(tenantID) { session in
             let tenant = try await lockTenant(session, tenantID)
             guard try await !session.query("""
                 SELECT 1 FROM messaging_sessions WHERE id = \(sessionID) AND state <> 'deleted'
@@ -192,22 +197,27 @@ public struct PostgresMessagingRepository: MessagingRepository {
                 RETURNING \(unescaped: Self.messageColumns)
                 """).first!
             if status == "sent" {
-                try await countSent(session, sessionID: sessionID, apiKeyID: apiKeyID)
+                try await session.execute("UPDATE messaging_sessions SET messages_sent = messages_sent + 1 WHERE id = \(sessionID)")
             }
             return try Self.decodeMessage(row)
         }
+        if message.status == "sent" {
+            try await countSentByKey(tenantID: tenantID, apiKeyID: apiKeyID)
+        }
+        return message
     }
 
-    /// A message counts as sent (session and key counters) when it actually goes out.
-    private func countSent(_ session: PostgresSession, sessionID: UUID, apiKeyID: UUID?) async throws {
-        try await session.execute("UPDATE messaging_sessions SET messages_sent = messages_sent + 1 WHERE id = \(sessionID)")
-        if let apiKeyID {
-            try await session.execute("UPDATE api_keys SET messages_sent = messages_sent + 1 WHERE id = \(apiKeyID)")
-        }
+    /// A message sent with a key counts on the key too. After the commit, not inside it: the
+    /// key's row is the hot path's, and must not stay locked across this transaction's fsync.
+    private func countSentByKey(tenantID: UUID, apiKeyID: UUID?) async throws {
+        guard let apiKeyID else { return }
+        try await database.bumpCounters(asTenant: tenantID, [
+            "UPDATE api_keys SET messages_sent = messages_sent + 1 WHERE id = \(apiKeyID)",
+        ])
     }
 
     public func approve(tenantID: UUID, messageID: UUID, userID: UUID) async throws -> OutboundMessage? {
-        try await database.withTenant(tenantID) { session in
+        let approved = try await database.withTenant(tenantID) { session -> (OutboundMessage, UUID?)? in
             guard let row = try await session.query("""
                 UPDATE messages m
                    SET status = 'sent', approved_at = now(), approved_by_user_id = \(userID)
@@ -221,8 +231,12 @@ public struct PostgresMessagingRepository: MessagingRepository {
                 throw GatehouseError(.conflict, "The message is not waiting for approval.")
             }
             let message = try Self.decodeMessage(row)
-            try await countSent(session, sessionID: message.sessionID, apiKeyID: try row.decode("api_key_id", as: UUID?.self))
-            return message
+            try await session.execute(
+                "UPDATE messaging_sessions SET messages_sent = messages_sent + 1 WHERE id = \(message.sessionID)")
+            return (message, try row.decode("api_key_id", as: UUID?.self))
         }
+        guard let (message, apiKeyID) = approved else { return nil }
+        try await countSentByKey(tenantID: tenantID, apiKeyID: apiKeyID)
+        return message
     }
 }

@@ -22,12 +22,10 @@ public struct PostgresTenantSettingsRepository: TenantSettingsRepository {
     }
 
     public func settings(tenantID: UUID) async throws -> TenantSettings {
-        try await database.withTenant(tenantID) { session in
-            try await session.query("""
-                SELECT allowed_numbers, require_approval, ai_consent_enabled
-                  FROM tenant_settings WHERE tenant_id = \(tenantID)
-                """).first.map(Self.decodeSettings) ?? TenantSettings()
-        }
+        try await database.read(asTenant: tenantID, """
+            SELECT allowed_numbers, require_approval, ai_consent_enabled
+              FROM tenant_settings WHERE tenant_id = \(tenantID)
+            """).first.map(Self.decodeSettings) ?? TenantSettings()
     }
 
     public func update(tenantID: UUID, _ changes: TenantSettingsChanges, actor: ConsentActor) async throws -> TenantSettings {

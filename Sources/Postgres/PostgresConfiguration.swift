@@ -16,6 +16,10 @@ public struct PostgresConfiguration: Sendable {
     public var connectTimeoutSeconds: Int
     /// `application_name` reported to the server.
     public var applicationName: String
+    /// Prepare each SQL text once per connection and reuse it (parse and plan once). Turn off
+    /// behind PgBouncer in transaction mode before 1.21, where a prepared statement may live on
+    /// a server connection the next transaction does not get.
+    public var usesPreparedStatements: Bool
 
     public init(
         url: String,
@@ -23,7 +27,8 @@ public struct PostgresConfiguration: Sendable {
         acquireTimeout: Duration = .seconds(5),
         maxWaiters: Int = 1000,
         connectTimeoutSeconds: Int = 5,
-        applicationName: String = "gatehouse"
+        applicationName: String = "gatehouse",
+        usesPreparedStatements: Bool = true
     ) throws {
         guard url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") else {
             throw PostgresError.invalidConfiguration("a database URL must start with postgres:// or postgresql://")
@@ -35,6 +40,7 @@ public struct PostgresConfiguration: Sendable {
         self.maxWaiters = maxWaiters
         self.connectTimeoutSeconds = connectTimeoutSeconds
         self.applicationName = applicationName
+        self.usesPreparedStatements = usesPreparedStatements
     }
 
     /// The URL with any password replaced by `***`, safe for logs.

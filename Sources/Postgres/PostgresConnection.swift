@@ -10,10 +10,15 @@ final class PostgresConnection: @unchecked Sendable {
     /// When the pool found the connection broken it discards it instead of reusing it.
     private(set) var isBroken = false
     let generation: Int
+    /// Whether statements are prepared once per connection (off for PgBouncer in transaction
+    /// mode before 1.21, which may hand each transaction a different server connection).
+    private let usesPreparedStatements: Bool
+    private var prepared = PreparedStatements()
 
-    private init(handle: OpaquePointer, generation: Int) {
+    private init(handle: OpaquePointer, generation: Int, usesPreparedStatements: Bool) {
         self.handle = handle
         self.generation = generation
+        self.usesPreparedStatements = usesPreparedStatements
     }
 
     deinit {
@@ -43,23 +48,188 @@ final class PostgresConnection: @unchecked Sendable {
         }
         // Notices (e.g. "relation already exists, skipping") are not errors; keep them off stderr.
         PQsetNoticeProcessor(handle, { _, _ in }, nil)
-        return PostgresConnection(handle: handle, generation: generation)
+        return PostgresConnection(
+            handle: handle, generation: generation, usesPreparedStatements: configuration.usesPreparedStatements)
     }
 
-    /// Runs one statement with bound parameters (extended protocol, text format).
+    /// Runs one statement with bound parameters (extended protocol, text format). With prepared
+    /// statements on, the first run of a SQL text on this connection prepares it (parse and plan
+    /// once) and every later run only binds and executes.
     func execute(_ query: PostgresQuery) throws -> PostgresRows {
         guard let handle, !isBroken else { throw PostgresError.connectionClosed("connection is closed") }
         let binds = query.binds
         let types = binds.map { Oid($0.dataType.oid) }
-        let result: OpaquePointer? = withOptionalCStringArray(binds.map(\.text)) { valuePointers in
-            types.withUnsafeBufferPointer { typePointer in
-                PQexecParams(
-                    handle, query.sql, Int32(binds.count), typePointer.baseAddress,
-                    valuePointers, nil, nil, 0
-                )
+        return try withOptionalCStringArray(binds.map(\.text)) { values in
+            guard let statement = try preparedStatement(query.sql, types: types) else {
+                return try consume(types.withUnsafeBufferPointer { typePointer in
+                    PQexecParams(handle, query.sql, Int32(types.count), typePointer.baseAddress, values, nil, nil, 0)
+                })
+            }
+            let result = PQexecPrepared(handle, statement.name, Int32(types.count), values, nil, nil, 0)
+            guard let result, Self.isStaleStatement(result) else { return try consume(result) }
+            // The server no longer has the statement (DISCARD ALL, a pooler) or its plan went
+            // stale (the schema changed its result type): prepare it afresh. Retried only outside
+            // a transaction, where the failed attempt did nothing; inside one the error stands.
+            prepared.forget(query.sql)
+            guard PQtransactionStatus(handle) == PQTRANS_IDLE else { return try consume(result) }
+            PQclear(result)
+            deallocate(statement.name)
+            let fresh = try preparedStatement(query.sql, types: types)!
+            return try consume(PQexecPrepared(handle, fresh.name, Int32(types.count), values, nil, nil, 0))
+        }
+    }
+
+    /// The prepared statement for `sql`, preparing it now if there is none yet; nil when
+    /// prepared statements are off or the statement should run unnamed.
+    private func preparedStatement(_ sql: String, types: [Oid]) throws -> PreparedStatements.Statement? {
+        guard usesPreparedStatements, let handle else { return nil }
+        if let statement = prepared.statement(for: sql, types: types) { return statement }
+        guard prepared.canPrepare(sql) else { return nil }
+        let statement = PreparedStatements.Statement(name: prepared.nextName(), types: types)
+        _ = try consume(types.withUnsafeBufferPointer { typePointer in
+            PQprepare(handle, statement.name, sql, Int32(types.count), typePointer.baseAddress)
+        })
+        prepared.remember(sql, statement)
+        return statement
+    }
+
+    /// 26000: the named statement does not exist; 0A000 on execute: "cached plan must not
+    /// change result type".
+    private static func isStaleStatement(_ result: OpaquePointer) -> Bool {
+        guard PQresultStatus(result) == PGRES_FATAL_ERROR,
+              let code = PQresultErrorField(result, GH_PG_DIAG_SQLSTATE) else { return false }
+        let sqlState = String(cString: code)
+        return sqlState == "26000" || sqlState == "0A000"
+    }
+
+    /// Drops a statement the server may still hold (best effort: it may already be gone).
+    private func deallocate(_ name: String) {
+        guard let handle else { return }
+        PQclear(PQexec(handle, "DEALLOCATE \(name)"))
+    }
+
+    /// Sends every segment in one flight (libpq pipeline mode), each closed by its own sync
+    /// point: a segment is its own implicit transaction, committed when its last statement
+    /// succeeds, and a failing statement aborts only its own segment. Returns each segment's
+    /// rows (one `PostgresRows` per statement) or the error that aborted it. A segment that
+    /// failed only because a prepared statement went stale is sent once more (it was rolled back
+    /// whole). Must start outside a transaction.
+    func executePipeline(_ segments: [[PostgresQuery]]) throws -> [Result<[PostgresRows], PostgresError>] {
+        guard let handle, !isBroken else { throw PostgresError.connectionClosed("connection is closed") }
+        guard PQtransactionStatus(handle) == PQTRANS_IDLE else {
+            throw PostgresError.invalidConfiguration("a pipeline must start outside a transaction")
+        }
+        guard PQenterPipelineMode(handle) == 1 else { throw lost() }
+        var sent: [[PipelineItem]] = []
+        for segment in segments {
+            var items: [PipelineItem] = []
+            for query in segment { items += try send(query) }
+            guard PQpipelineSync(handle) == 1 else { throw lost() }
+            sent.append(items)
+        }
+        var results: [Result<[PostgresRows], PostgresError>] = []
+        var stale: [Int] = []
+        for (index, items) in sent.enumerated() {
+            let (result, isStale) = try receiveSegment(items)
+            results.append(result)
+            if isStale { stale.append(index) }
+        }
+        guard PQexitPipelineMode(handle) == 1 else { throw lost() }
+        // Re-sent only when nothing is left open: a failed segment inside an explicit
+        // transaction leaves it aborted, and the caller must roll it back instead.
+        if !stale.isEmpty, PQtransactionStatus(handle) == PQTRANS_IDLE {
+            let retried = try executePipeline(stale.map { segments[$0] })
+            for (index, result) in zip(stale, retried) { results[index] = result }
+        }
+        return results
+    }
+
+    /// What a pipeline expects back for one sent message: a Parse's bare acknowledgement, or
+    /// a statement's rows.
+    private enum PipelineItem {
+        case prepare(sql: String)
+        case statement(sql: String)
+    }
+
+    /// Queues one statement (and its Parse, the first time this connection sees its SQL).
+    private func send(_ query: PostgresQuery) throws -> [PipelineItem] {
+        guard let handle else { throw lost() }
+        let types = query.binds.map { Oid($0.dataType.oid) }
+        var items: [PipelineItem] = []
+        var statement: PreparedStatements.Statement?
+        if usesPreparedStatements {
+            statement = prepared.statement(for: query.sql, types: types)
+            if statement == nil, prepared.canPrepare(query.sql) {
+                let fresh = PreparedStatements.Statement(name: prepared.nextName(), types: types)
+                let queued = types.withUnsafeBufferPointer {
+                    PQsendPrepare(handle, fresh.name, query.sql, Int32(types.count), $0.baseAddress)
+                }
+                guard queued == 1 else { throw lost() }
+                // Remembered now so later statements of this pipeline reuse it; forgotten again
+                // if the server refuses the Parse.
+                prepared.remember(query.sql, fresh)
+                statement = fresh
+                items.append(.prepare(sql: query.sql))
             }
         }
-        return try consume(result)
+        let queued = withOptionalCStringArray(query.binds.map(\.text)) { values in
+            if let statement {
+                return PQsendQueryPrepared(handle, statement.name, Int32(types.count), values, nil, nil, 0)
+            }
+            return types.withUnsafeBufferPointer {
+                PQsendQueryParams(handle, query.sql, Int32(types.count), $0.baseAddress, values, nil, nil, 0)
+            }
+        }
+        guard queued == 1 else { throw lost() }
+        items.append(.statement(sql: query.sql))
+        return items
+    }
+
+    /// Reads one segment's results up to and including its sync point. `isStale` when the
+    /// segment failed because a prepared statement was gone or stale.
+    private func receiveSegment(_ items: [PipelineItem]) throws -> (Result<[PostgresRows], PostgresError>, isStale: Bool) {
+        guard let handle else { throw lost() }
+        var rows: [PostgresRows] = []
+        var failure: PostgresError?
+        var isStale = false
+        for item in items {
+            guard let result = PQgetResult(handle) else { throw lost() }
+            switch PQresultStatus(result) {
+            case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY:
+                if case .statement = item { rows.append(copyRows(result)) }
+            case PGRES_PIPELINE_ABORTED:
+                break
+            default:
+                if PQstatus(handle) != CONNECTION_OK {
+                    PQclear(result)
+                    throw lost()
+                }
+                switch item {
+                case .prepare(let sql):
+                    prepared.forget(sql)
+                case .statement(let sql):
+                    if Self.isStaleStatement(result) {
+                        prepared.forget(sql)
+                        isStale = failure == nil
+                    }
+                }
+                if failure == nil { failure = queryError(result) }
+            }
+            PQclear(result)
+            // Each statement's results end with a NULL (a sync point's do not).
+            while let extra = PQgetResult(handle) { PQclear(extra) }
+        }
+        guard let sync = PQgetResult(handle) else { throw lost() }
+        defer { PQclear(sync) }
+        guard PQresultStatus(sync) == PGRES_PIPELINE_SYNC else { throw lost() }
+        if let failure { return (.failure(failure), isStale) }
+        return (.success(rows), false)
+    }
+
+    /// Marks the connection broken (the pool replaces it) and describes why.
+    private func lost() -> PostgresError {
+        isBroken = true
+        return PostgresError.connectionClosed(currentErrorMessage())
     }
 
     /// Runs a script of several statements with the simple protocol and no parameters.
@@ -97,18 +267,22 @@ final class PostgresConnection: @unchecked Sendable {
         case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY:
             return copyRows(result)
         default:
-            let sqlState = field(result, GH_PG_DIAG_SQLSTATE)
             if handle.map({ PQstatus($0) != CONNECTION_OK }) ?? true {
                 isBroken = true
                 throw PostgresError.connectionClosed(currentErrorMessage())
             }
-            throw PostgresError.queryFailed(
-                message: field(result, GH_PG_DIAG_MESSAGE_PRIMARY) ?? currentErrorMessage(),
-                sqlState: sqlState,
-                detail: field(result, GH_PG_DIAG_MESSAGE_DETAIL),
-                constraint: field(result, GH_PG_DIAG_CONSTRAINT_NAME)
-            )
+            throw queryError(result)
         }
+    }
+
+    /// The server's error for a failed statement.
+    private func queryError(_ result: OpaquePointer) -> PostgresError {
+        PostgresError.queryFailed(
+            message: field(result, GH_PG_DIAG_MESSAGE_PRIMARY) ?? currentErrorMessage(),
+            sqlState: field(result, GH_PG_DIAG_SQLSTATE),
+            detail: field(result, GH_PG_DIAG_MESSAGE_DETAIL),
+            constraint: field(result, GH_PG_DIAG_CONSTRAINT_NAME)
+        )
     }
 
     private func copyRows(_ result: OpaquePointer) -> PostgresRows {
@@ -159,11 +333,11 @@ private func withCStringArray<R>(_ strings: [String], _ body: (UnsafePointer<Uns
 
 /// Gives libpq a C array of C strings (NULL entries stay NULL), valid during `body`.
 private func withOptionalCStringArray<R>(
-    _ strings: [String?], _ body: (UnsafePointer<UnsafePointer<CChar>?>?) -> R
-) -> R {
+    _ strings: [String?], _ body: (UnsafePointer<UnsafePointer<CChar>?>?) throws -> R
+) rethrows -> R {
     let duplicates: [UnsafeMutablePointer<CChar>?] = strings.map { $0.flatMap { strdup($0) } }
     defer { duplicates.forEach { free($0) } }
     var pointers: [UnsafePointer<CChar>?] = duplicates.map { $0.map { UnsafePointer($0) } }
     pointers.append(nil)
-    return pointers.withUnsafeBufferPointer { body($0.baseAddress) }
+    return try pointers.withUnsafeBufferPointer { try body($0.baseAddress) }
 }

@@ -53,8 +53,11 @@ extension UUID: PostgresNonNullDecodable {
 
 extension Decimal: PostgresNonNullDecodable {
     // Decimal(string:) reads base-10 digits exactly; numeric never passes through Double.
+    // One POSIX locale for every value: building a Locale per decimal showed in profiles.
+    private static let posix = Locale(identifier: "en_US_POSIX")
+
     static func decode(nonNull text: String) -> Decimal? {
-        Decimal(string: text, locale: Locale(identifier: "en_US_POSIX"))
+        Decimal(string: text, locale: posix)
     }
 }
 

@@ -78,20 +78,30 @@ public final class PostgresPool: Service, Sendable {
     }
 
     /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
-    /// A connection that died while idle (e.g. the server restarted) is replaced before `BEGIN`,
-    /// since nothing of the body has run yet.
-    public func withTransaction<T>(_ body: (PostgresSession) async throws -> T) async throws -> T {
+    /// `prelude` (e.g. setting the tenant) runs right after `BEGIN`, sent with it in one round
+    /// trip. A connection that died while idle (e.g. the server restarted) is replaced before
+    /// `BEGIN`, since nothing of the body has run yet.
+    public func withTransaction<T>(
+        prelude: [PostgresQuery] = [], _ body: (PostgresSession) async throws -> T
+    ) async throws -> T {
         var attempts = 0
         while true {
             attempts += 1
             let connection = try await lease()
             let session = PostgresSession(connection: connection, pool: self)
             do {
-                try await session.execute("BEGIN")
+                if prelude.isEmpty {
+                    try await session.execute("BEGIN")
+                } else if case .failure(let error) = try await session.pipeline([["BEGIN"] + prelude])[0] {
+                    throw error
+                }
             } catch let error as PostgresError where error.isConnectionLost && attempts < 3 {
                 release(connection)
                 continue
             } catch {
+                if connection.isOpen, !connection.isIdleOutsideTransaction {
+                    _ = try? await session.execute("ROLLBACK")
+                }
                 release(connection)
                 throw error
             }

@@ -17,6 +17,16 @@ public struct PostgresSession: Sendable {
         try await self.query(query).affectedRows
     }
 
+    /// Sends several implicit transactions in one round trip (libpq pipeline mode). Each inner
+    /// array is one transaction, closed by its own sync point, so it commits on its own (a
+    /// row lock taken in the first is released before the second runs) and a failure aborts
+    /// only its own transaction. Returns, per transaction, one `PostgresRows` per statement or
+    /// the error that aborted it. Only outside `withTransaction`.
+    public func pipeline(_ transactions: [[PostgresQuery]]) async throws -> [Result<[PostgresRows], PostgresError>] {
+        let connection = self.connection
+        return try await pool.run { try connection.executePipeline(transactions) }
+    }
+
     /// Runs a multi-statement SQL script with no parameters (migrations only).
     public func executeScript(_ sql: String) async throws {
         let connection = self.connection

@@ -72,3 +72,15 @@ struct PostgresTypeTests {
         #expect(try row.decode("plans", as: Int.self) == 4)
     }
 }
+
+extension PostgresTypeTests {
+    /// Array elements are parsed as UTF-8 bytes: multi-byte characters next to quotes,
+    /// backslashes and commas must come back intact.
+    @Test func nonASCIIArrayElementsRoundTrip() async throws {
+        let pool = try await TestDatabase.appPool(maxConnections: 1)
+        defer { Task { await pool.shutdown() } }
+        let values = ["héllo", "\"é\"", "\\ü\\", "日本,語", "✓ done", "e\u{301}"]
+        let row = try await pool.withConnection { try await $0.query("SELECT \(values) AS list").first! }
+        #expect(try row.decode("list", as: [String].self) == values)
+    }
+}
