@@ -104,9 +104,12 @@ public func buildApplication(
         managedKeys: PostgresManagedKeyRepository(database: database),
         messaging: PostgresMessagingRepository(database: database),
         tenantSettings: PostgresTenantSettingsRepository(database: database),
+        usage: PostgresUsageReportRepository(database: database),
         messagePrice: Money(exactly: configuration.routePrices["POST /api/v2/messages"] ?? 0) ?? .zero
     )
-    try service.registerHandlers(on: router, serverURL: URL(string: "/")!, middlewares: [EmptyBodyMiddleware(maxBytes: configuration.maxBodyBytes), auth])
+    try service.registerHandlers(on: router, serverURL: URL(string: "/")!, middlewares: [
+        EmptyBodyMiddleware(maxBytes: configuration.maxBodyBytes), auth, TextInputMiddleware(maxBytes: configuration.maxBodyBytes),
+    ])
 
     var app = Application(
         router: router,

@@ -58,6 +58,7 @@ final class PostgresConnection: @unchecked Sendable {
     func execute(_ query: PostgresQuery) throws -> PostgresRows {
         guard let handle, !isBroken else { throw PostgresError.connectionClosed("connection is closed") }
         let binds = query.binds
+        try PostgresBind.checkStorable(binds)
         let types = binds.map { Oid($0.dataType.oid) }
         return try withOptionalCStringArray(binds.map(\.text)) { values in
             guard let statement = try preparedStatement(query.sql, types: types) else {
@@ -119,6 +120,7 @@ final class PostgresConnection: @unchecked Sendable {
         guard PQtransactionStatus(handle) == PQTRANS_IDLE else {
             throw PostgresError.invalidConfiguration("a pipeline must start outside a transaction")
         }
+        for segment in segments { for query in segment { try PostgresBind.checkStorable(query.binds) } }
         guard PQenterPipelineMode(handle) == 1 else { throw lost() }
         var sent: [[PipelineItem]] = []
         for segment in segments {

@@ -10,6 +10,7 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
         case poolShutdown
         case poolExhausted
         case invalidConfiguration
+        case invalidParameter
     }
 
     private let kind: Kind
@@ -40,6 +41,12 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
     static var poolShutdown: Self { .init(.poolShutdown, message: "the connection pool is shut down") }
     static var poolExhausted: Self { .init(.poolExhausted, message: "too many requests are waiting for a database connection") }
     static func invalidConfiguration(_ message: String) -> Self { .init(.invalidConfiguration, message: message) }
+    /// A bound value Postgres cannot hold, refused before it is sent. Carries SQLSTATE 22021
+    /// (character_not_in_repertoire), the code the server uses for text it cannot store, so
+    /// callers treat it like the server's own data errors.
+    static func invalidParameter(_ message: String) -> Self {
+        .init(.invalidParameter, message: message, sqlState: "22021")
+    }
 
     /// The connection is unusable (network error, server restart); the pool replaces it.
     public var isConnectionLost: Bool { kind == .connectionClosed || kind == .connectionFailed }
@@ -47,6 +54,11 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
     public var isPoolUnavailable: Bool { kind == .poolTimeout || kind == .poolExhausted || kind == .poolShutdown }
     /// A decode of a returned value failed (a programming error or schema drift).
     public var isDecoding: Bool { kind == .decoding }
+
+    /// SQLSTATE class 22: the data itself is invalid (out of range, bad format, NUL in text...).
+    public var isDataException: Bool { sqlState?.hasPrefix("22") ?? false }
+    /// SQLSTATE class 23: an integrity constraint refused the row.
+    public var isIntegrityViolation: Bool { sqlState?.hasPrefix("23") ?? false }
 
     /// SQLSTATE class 23: integrity constraint violation.
     public var isUniqueViolation: Bool { sqlState == "23505" }

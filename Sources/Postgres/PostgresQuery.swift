@@ -57,3 +57,15 @@ public struct PostgresBind: Sendable {
         self.text = value.postgresText
     }
 }
+
+extension PostgresBind {
+    /// libpq passes parameters as C strings, which end at the first NUL: a value holding one
+    /// would reach the server cut short. Postgres `text` cannot store U+0000 anyway, so such a
+    /// value is refused here, before anything is sent.
+    static func checkStorable(_ binds: [PostgresBind]) throws {
+        for (index, bind) in binds.enumerated() where bind.text?.utf8.contains(0) == true {
+            throw PostgresError.invalidParameter(
+                "parameter $\(index + 1) contains a NUL character (U+0000), which PostgreSQL text cannot store")
+        }
+    }
+}

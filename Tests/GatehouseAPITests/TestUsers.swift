@@ -47,8 +47,9 @@ enum TestUsers {
 
     /// Inserts a user with `role` into `tenantID` (through the tenant door), opens an auth
     /// session for it and mints an access token the test server accepts. The refresh token is
-    /// real too. The user's password is `TestUsers.password`.
-    static func addUser(role: Role, tenantID: UUID) async throws -> TestUser {
+    /// real too. The user's password is `TestUsers.password`. `now` is the token's clock (a test
+    /// server on a `TestClock` needs a token minted on it).
+    static func addUser(role: Role, tenantID: UUID, now: @escaping @Sendable () -> Date = { Date() }) async throws -> TestUser {
         let database = Database(pool: try await TestDatabase.appPool(maxConnections: 1))
         defer { Task { await database.pool.shutdown() } }
         let email = uniqueEmail(role.rawValue)
@@ -67,7 +68,7 @@ enum TestUsers {
                                     refreshTokenExpiresAt: Date().addingTimeInterval(30 * 24 * 3600), ip: nil, userAgent: "tests"))
             return (userID, sessionID)
         }
-        let token = try await signer().mint(userID: userID, tenantID: tenantID, role: role, sessionID: sessionID)
+        let token = try await signer(now: now).mint(userID: userID, tenantID: tenantID, role: role, sessionID: sessionID)
         return TestUser(accessToken: token, refreshToken: refreshToken, userID: userID, tenantID: tenantID,
                         email: email, password: password, role: role)
     }

@@ -14,10 +14,12 @@ struct UsageRecorderTests {
         let down = Mutex(true)
         let written = Mutex<[UsageLogEntry]>([])
 
-        func append(tenantID: UUID, _ entries: [UsageLogEntry]) async throws {
+        func append(_ entries: [UsageLogEntry]) async throws -> Int {
             if down.withLock({ $0 }) { throw CancellationError() }
             written.withLock { $0.append(contentsOf: entries) }
+            return entries.count
         }
+        func setAside(_ entry: UsageLogEntry, error: String) async throws { Issue.record("nothing is refused here") }
         func summary(tenantID: UUID, keyID: UUID, sinceDay: Date) async throws -> UsageSummary { fatalError("unused") }
         func recent(tenantID: UUID, keyID: UUID, limit: Int) async throws -> [RecentUsage] { [] }
     }

@@ -74,6 +74,9 @@ struct APIKeyAuthenticator: APIKeyAuthenticating {
             }
             throw GatehouseError(.rateLimited, "The key's rate limit (\(what)) is reached; retry in \(seconds) s.",
                                  extensions: extensions, headers: ["Retry-After": String(seconds)])
+        case .spendCounterFull:
+            throw GatehouseError(.spendLimitExceeded,
+                                 "This call's cost would overflow the key's spend counter for this period; it was not charged.")
         case .spendLimitExceeded:
             var extensions: [String: ProblemValue] = [
                 "period_used": .string(money(hit.spendUsed ?? 0)),

@@ -224,7 +224,7 @@ extension GatehouseService {
 
     static func checkName(_ name: String) throws -> String {
         let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard (1...64).contains(trimmed.count) else { throw GatehouseError.validation("name", "must be 1 to 64 characters") }
+        try TextLength.check(trimmed, field: "name", scalars: 1...64)
         guard !trimmed.unicodeScalars.contains(where: { CharacterSet.controlCharacters.contains($0) }) else {
             throw GatehouseError.validation("name", "must not contain control characters")
         }

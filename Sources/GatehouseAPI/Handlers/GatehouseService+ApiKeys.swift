@@ -9,6 +9,11 @@ import GatehouseStore
 extension GatehouseService {
     static let rawKeyWarning = "Save this key now: it will not be shown again."
     static let defaultVerifyEndpoint = "POST /api/v2/keys/verify"
+    /// The largest cost one verify may report: far below what the spend counters
+    /// (`numeric(20,6)`) hold, so no single call can overflow them.
+    static let maxVerifyCost = Decimal(1_000_000)
+    /// The most tokens one verify may report in each direction (`usage_log` stores `integer`).
+    static let maxVerifyTokens = 100_000_000
 
     /// GET /api/v2/api-keys
     func apiKeysList(_ input: Operations.ApiKeysList.Input) async throws -> Operations.ApiKeysList.Output {
@@ -183,19 +188,21 @@ extension GatehouseService {
     func keysVerify(_ input: Operations.KeysVerify.Input) async throws -> Operations.KeysVerify.Output {
         let caller = try Caller.current()
         guard case .json(let body) = input.body else { throw GatehouseError.invalidRequest("Send a JSON body.") }
-        guard (1...256).contains(body.key.count) else { throw GatehouseError.validation("key", "must be 1 to 256 characters") }
+        try TextLength.check(body.key, field: "key", scalars: 1...256)
         let cost = body.cost?.amount ?? 0
-        guard cost >= 0 else { throw GatehouseError.validation("cost", "must not be negative") }
-        if let endpoint = body.endpoint, !(1...256).contains(endpoint.count) {
-            throw GatehouseError.validation("endpoint", "must be 1 to 256 characters")
+        guard cost >= 0, cost <= Self.maxVerifyCost else {
+            throw GatehouseError.validation("cost", "must be between 0 and \(Money(exactly: Self.maxVerifyCost)!)")
         }
-        if let model = body.model, !(1...128).contains(model.count) {
-            throw GatehouseError.validation("model", "must be 1 to 128 characters")
-        }
+        if let endpoint = body.endpoint { try TextLength.check(endpoint, field: "endpoint", scalars: 1...256) }
+        if let model = body.model { try TextLength.check(model, field: "model", scalars: 1...128) }
         let tokensIn = body.tokensIn ?? 0
         let tokensOut = body.tokensOut ?? 0
-        guard tokensIn >= 0, tokensIn <= Int(Int32.max) else { throw GatehouseError.validation("tokens_in", "must be between 0 and 2147483647") }
-        guard tokensOut >= 0, tokensOut <= Int(Int32.max) else { throw GatehouseError.validation("tokens_out", "must be between 0 and 2147483647") }
+        guard (0...Self.maxVerifyTokens).contains(tokensIn) else {
+            throw GatehouseError.validation("tokens_in", "must be between 0 and \(Self.maxVerifyTokens)")
+        }
+        guard (0...Self.maxVerifyTokens).contains(tokensOut) else {
+            throw GatehouseError.validation("tokens_out", "must be between 0 and \(Self.maxVerifyTokens)")
+        }
 
         guard keys.format.kind(of: body.key) == .live else {
             return .ok(.init(body: .json(.init(valid: false, code: .notFound, scopes: []))))
@@ -211,9 +218,10 @@ extension GatehouseService {
         case .inactive: .inactive
         case .expired, .trialExpired: .expired
         case .rateLimited: .rateLimited
-        case .spendLimitExceeded: .spendLimitExceeded
+        case .spendLimitExceeded, .spendCounterFull: .spendLimitExceeded
         }
-        // Logged to the verified key's usage as a direct call would be.
+        // Logged to the verified key's usage as a direct call would be; a refused call used
+        // nothing, so its reported tokens are not counted (its cost is already 0).
         let status: Int? = switch hit.outcome {
         case .ok: 200
         case .rateLimited: 429
@@ -223,7 +231,8 @@ extension GatehouseService {
         if let status, let keyID = hit.keyID, let tenantID = hit.tenantID {
             keys.recorder.record(UsageLogEntry(
                 tenantID: tenantID, keyID: keyID, endpoint: endpoint, statusCode: status, cost: hit.cost,
-                tokensIn: tokensIn, tokensOut: tokensOut, model: body.model, durationMilliseconds: 0, createdAt: now))
+                tokensIn: hit.outcome == .ok ? tokensIn : 0, tokensOut: hit.outcome == .ok ? tokensOut : 0,
+                model: body.model, durationMilliseconds: 0, createdAt: now))
         }
         var response = Components.Schemas.VerifyResponse(
             valid: hit.outcome == .ok, code: code,
@@ -256,7 +265,7 @@ extension GatehouseService {
 
     static func validName(_ name: String) throws -> String {
         let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard (1...64).contains(trimmed.count) else { throw GatehouseError.validation("name", "must be 1 to 64 characters") }
+        try TextLength.check(trimmed, field: "name", scalars: 1...64)
         return trimmed
     }
 
@@ -267,8 +276,13 @@ extension GatehouseService {
         return rpm
     }
 
+    /// The largest spend cap: far below what `numeric(20,6)` holds.
+    static let maxSpendLimit = Decimal(1_000_000_000_000)
+
     static func validSpendLimit(_ money: Money) throws -> Decimal {
-        guard money.amount >= 0 else { throw GatehouseError.validation("spend_limit", "must not be negative") }
+        guard money.amount >= 0, money.amount <= maxSpendLimit else {
+            throw GatehouseError.validation("spend_limit", "must be between 0 and \(Money(exactly: maxSpendLimit)!)")
+        }
         return money.amount
     }
 
@@ -283,8 +297,15 @@ extension GatehouseService {
         var base64 = cursor.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         while base64.count % 4 != 0 { base64.append("=") }
         guard let data = Data(base64Encoded: base64), let text = String(data: data, encoding: .utf8),
-              text.wholeMatch(of: /[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?\+00\|[0-9a-f-]{36}/) != nil
+              let match = text.wholeMatch(of: /([0-9]{4})-([0-9]{2})-([0-9]{2}) ([0-9]{2}):([0-9]{2}):([0-9]{2})(\.[0-9]{1,6})?\+00\|[0-9a-f-]{36}/)
         else { return nil }
+        // A well-formed but impossible time (month 13, 31 April) is no position of this list either.
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let parts = DateComponents(
+            calendar: calendar, year: Int(match.1), month: Int(match.2), day: Int(match.3),
+            hour: Int(match.4), minute: Int(match.5), second: Int(match.6))
+        guard parts.isValidDate else { return nil }
         return text
     }
 

@@ -23,7 +23,7 @@ extension GatehouseService {
         let tenantID = try Self.currentTenant()
         guard case .json(let body) = input.body else { throw GatehouseError.invalidRequest("Send a JSON body.") }
         let name = body.name.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard (1...64).contains(name.count) else { throw GatehouseError.validation("name", "must be 1 to 64 characters") }
+        try TextLength.check(name, field: "name", scalars: 1...64)
         if let phone = body.phoneNumber { try PhoneNumberRule.check(phone, field: "phone_number") }
         let created = try await messaging.createSession(
             tenantID: tenantID, apiKeyID: Self.currentKey()?.keyID, name: name, phoneNumber: body.phoneNumber)
@@ -106,7 +106,7 @@ extension GatehouseService {
     }
 
     static func checkText(_ text: String) throws {
-        guard (1...4096).contains(text.count) else { throw GatehouseError.validation("text", "must be 1 to 4096 characters") }
+        try TextLength.check(text, field: "text", scalars: 1...4096)
     }
 
     static func sessionBody(_ session: MessagingSession) -> Components.Schemas.Session {

@@ -27,6 +27,8 @@ enum ErrorTranslation {
                 error: GatehouseError(.serviceUnavailable, "The service is temporarily unavailable; retry shortly.",
                                       headers: ["Retry-After": "1"]),
                 internalCause: error)
+        case let error as PostgresError where error.isDataException || error.isIntegrityViolation:
+            return Outcome(error: DataErrorTranslation.problem(for: error))
         case let error as HTTPError:
             return translateHTTPError(error)
         default:

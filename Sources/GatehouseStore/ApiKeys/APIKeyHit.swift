@@ -12,6 +12,9 @@ public struct APIKeyHit: Sendable, Equatable {
         case trialExpired = "trial_expired"
         case rateLimited = "rate_limited"
         case spendLimitExceeded = "spend_limit_exceeded"
+        /// Not from the function: the call's cost would overflow the key's spend counter
+        /// (`numeric(20,6)`), so it is refused and the key is left unchanged.
+        case spendCounterFull = "spend_counter_full"
     }
 
     public var outcome: Outcome

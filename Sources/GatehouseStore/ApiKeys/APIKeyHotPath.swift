@@ -18,10 +18,17 @@ public struct PostgresAPIKeyHotPath: APIKeyHotPath {
     }
 
     public func hit(hash: Data, now: Date, cost: Decimal, limitClass: APIKeyLimitClass?, tenantID: UUID?) async throws -> APIKeyHit {
-        let rows = try await database.pool.withConnection { session in
-            try await session.query("""
-                SELECT * FROM platform_api_key_hit(\(hash), \(now), \(cost), \(limitClass?.rawValue), \(tenantID))
-                """)
+        let rows: PostgresRows
+        do {
+            rows = try await database.pool.withConnection { session in
+                try await session.query("""
+                    SELECT * FROM platform_api_key_hit(\(hash), \(now), \(cost), \(limitClass?.rawValue), \(tenantID))
+                    """)
+            }
+        } catch let error as PostgresError where error.sqlState == "22003" {
+            // The cost would take the key's spend counter past what numeric(20,6) holds: the
+            // statement changed nothing; refuse this call, and cheaper calls still pass.
+            return APIKeyHit(outcome: .spendCounterFull)
         }
         guard let row = rows.first else { return APIKeyHit(outcome: .notFound) }
         let outcomeText: String = try row.decode("outcome")

@@ -1,10 +1,10 @@
 import Foundation
 import Postgres
 
-/// `usage_log` and `usage_daily` through the tenant door. A batch is one statement: the rows
-/// travel as parallel text arrays (`unnest`), go into `usage_log`, and are summed per
-/// key × UTC day × endpoint × model into `usage_daily` with an upsert, in conflict-key order
-/// so that two replicas flushing at once cannot deadlock on the rollup rows.
+/// `usage_log` and `usage_daily`. Reads go through the tenant door; a batch of the server's own
+/// records, for any number of tenants, is one call of `platform_usage_append`
+/// (`sql/migrations/0010_create_usage_writer.sql`): the rows travel as parallel arrays, and the
+/// function writes only rows whose key belongs to the tenant they name.
 public struct PostgresUsageLogRepository: UsageLogRepository {
     let database: Database
 
@@ -12,8 +12,10 @@ public struct PostgresUsageLogRepository: UsageLogRepository {
         self.database = database
     }
 
-    public func append(tenantID: UUID, _ entries: [UsageLogEntry]) async throws {
-        guard !entries.isEmpty else { return }
+    @discardableResult
+    public func append(_ entries: [UsageLogEntry]) async throws -> Int {
+        guard !entries.isEmpty else { return 0 }
+        let tenantIDs = entries.map { $0.tenantID.uuidString.lowercased() }
         let keyIDs = entries.map { $0.keyID.uuidString.lowercased() }
         let endpoints = entries.map(\.endpoint)
         let statuses = entries.map { String($0.statusCode) }
@@ -22,38 +24,21 @@ public struct PostgresUsageLogRepository: UsageLogRepository {
         let tokensOut = entries.map { String(max(0, $0.tokensOut)) }
         let models = entries.map { $0.model ?? "" }
         let durations = entries.map { String(max(0, $0.durationMilliseconds)) }
-        let micros = entries.map { String(Int64(($0.createdAt.timeIntervalSince1970 * 1_000_000).rounded())) }
-        try await database.withTenant(tenantID) { session in
+        let times = entries.map { $0.createdAt.postgresText ?? "" }
+        return try await database.pool.withConnection { session in
+            try await session.query("""
+                SELECT platform_usage_append(\(tenantIDs)::uuid[], \(keyIDs)::uuid[], \(endpoints),
+                                             \(statuses)::integer[], \(costs)::numeric[], \(tokensIn)::integer[],
+                                             \(tokensOut)::integer[], \(models), \(durations)::integer[],
+                                             \(times)::timestamptz[]) AS written
+                """).first!.decode("written")
+        }
+    }
+
+    public func setAside(_ entry: UsageLogEntry, error: String) async throws {
+        try await database.pool.withConnection { session in
             try await session.execute("""
-                WITH typed AS (
-                    SELECT r.key_id::uuid AS api_key_id, r.endpoint, r.status_code::integer AS status_code,
-                           r.cost::numeric AS cost, r.tokens_in::integer AS tokens_in,
-                           r.tokens_out::integer AS tokens_out, NULLIF(r.model, '') AS model,
-                           r.duration_ms::integer AS duration_ms,
-                           timestamptz 'epoch' + r.at_us::bigint * interval '1 microsecond' AS created_at
-                      FROM unnest(\(keyIDs)::text[], \(endpoints)::text[], \(statuses)::text[], \(costs)::text[],
-                                  \(tokensIn)::text[], \(tokensOut)::text[], \(models)::text[], \(durations)::text[],
-                                  \(micros)::text[])
-                           AS r(key_id, endpoint, status_code, cost, tokens_in, tokens_out, model, duration_ms, at_us)
-                ), logged AS (
-                    INSERT INTO usage_log (tenant_id, api_key_id, endpoint, status_code, cost, tokens_in,
-                                           tokens_out, model, duration_ms, created_at)
-                    SELECT \(tenantID), t.api_key_id, t.endpoint, t.status_code, t.cost, t.tokens_in,
-                           t.tokens_out, t.model, t.duration_ms, t.created_at
-                      FROM typed t
-                    RETURNING 1
-                )
-                INSERT INTO usage_daily AS d (tenant_id, api_key_id, day, endpoint, model, calls, cost, tokens_in, tokens_out)
-                SELECT \(tenantID), t.api_key_id, (t.created_at AT TIME ZONE 'UTC')::date, t.endpoint,
-                       COALESCE(t.model, ''), count(*), sum(t.cost), sum(t.tokens_in), sum(t.tokens_out)
-                  FROM typed t
-                 GROUP BY 2, 3, 4, 5
-                 ORDER BY 2, 3, 4, 5
-                ON CONFLICT (tenant_id, api_key_id, day, endpoint, model) DO UPDATE SET
-                    calls = d.calls + EXCLUDED.calls,
-                    cost = d.cost + EXCLUDED.cost,
-                    tokens_in = d.tokens_in + EXCLUDED.tokens_in,
-                    tokens_out = d.tokens_out + EXCLUDED.tokens_out
+                SELECT platform_usage_set_aside(\(entry.tenantID), \(entry.keyID), \(entry.jsonText), \(error))
                 """)
         }
     }

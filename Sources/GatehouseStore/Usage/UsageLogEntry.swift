@@ -1,7 +1,7 @@
 import Foundation
 
 /// One finished key-authenticated call, as stored in `usage_log` and rolled up in `usage_daily`.
-public struct UsageLogEntry: Sendable, Equatable {
+public struct UsageLogEntry: Sendable, Equatable, Codable {
     public var tenantID: UUID
     public var keyID: UUID
     public var endpoint: String
@@ -25,5 +25,14 @@ public struct UsageLogEntry: Sendable, Equatable {
         self.model = model
         self.durationMilliseconds = durationMilliseconds
         self.createdAt = createdAt
+    }
+
+    /// The entry as JSON text, for the dead-letter table. JSON escapes control characters, so
+    /// even a NUL the database refused is kept (as `\u0000`).
+    public var jsonText: String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.dateEncodingStrategy = .iso8601
+        return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
     }
 }
