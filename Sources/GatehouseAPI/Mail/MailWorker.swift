@@ -78,7 +78,9 @@ struct MailWorker: Service {
                     logger.warning("mail: send failed", metadata: [
                         "mail_id": .string(mail.id.uuidString.lowercased()), "attempts": "\(mail.attempts)",
                         "giving_up": "\(giveUp)", "error": "\(error)"])
-                    try? await outbox.markFailed(id: mail.id, error: "\(error)",
+                    // The error may quote a hostile server's reply: no NUL, which the database refuses.
+                    let reason = "\(error)".replacingOccurrences(of: "\u{0}", with: "")
+                    try? await outbox.markFailed(id: mail.id, error: reason,
                                                  retryAt: giveUp ? .distantFuture : Date().addingTimeInterval(delay))
                 }
             }
