@@ -89,7 +89,7 @@ struct MailOutboxLifecycleTests {
     }
 
     private func withScratch(_ body: (Scratch) async throws -> Void) async throws {
-        let (name, appURL) = try await TestDatabase.createMigratedScratchDatabase()
+        let (name, _, appURL) = try await TestDatabase.createMigratedScratchDatabase()
         let pool = PostgresPool(configuration: try PostgresConfiguration(url: appURL, maxConnections: 2), logger: TestDatabase.logger)
         let database = Database(pool: pool)
         do {

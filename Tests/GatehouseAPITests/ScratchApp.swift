@@ -19,8 +19,9 @@ enum ScratchApp {
     static func run<Value: Sendable>(
         _ body: @Sendable (any TestClientProtocol, Context) async throws -> Value
     ) async throws -> Value {
-        let appURL = try await TestDatabase.createMigratedScratchDatabase().appURL
-        let masterKey = try await TestMasterKey.create(databaseURL: appURL)
+        let scratch = try await TestDatabase.createMigratedScratchDatabase()
+        let appURL = scratch.appURL
+        let masterKey = try await TestMasterKey.create(databaseURL: scratch.ownerURL)
         var configuration = try await TestApp.configuration()
         configuration.databaseURL = appURL
         let pool = PostgresPool(configuration: try PostgresConfiguration(url: appURL, maxConnections: 2), logger: TestDatabase.logger)

@@ -83,9 +83,9 @@ public enum TestDatabase {
     }
 
     /// Creates an empty database, migrates it like the shared one, and returns its name and the
-    /// server role's URL for it: for tests whose work spans tenants (the mail worker, platform
-    /// totals) and must not meet rows of suites running in parallel.
-    public static func createMigratedScratchDatabase() async throws -> (name: String, appURL: String) {
+    /// owner's and the server role's URLs for it: for tests whose work spans tenants (the mail
+    /// worker, platform totals) and must not meet rows of suites running in parallel.
+    public static func createMigratedScratchDatabase() async throws -> (name: String, ownerURL: String, appURL: String) {
         try await migrate()   // roles exist before the scratch database is migrated
         let scratch = try await createScratchDatabase()
         let owner = PostgresPool(configuration: try PostgresConfiguration(url: scratch.ownerURL, maxConnections: 1),
@@ -97,7 +97,7 @@ public enum TestDatabase {
             await owner.shutdown()
             throw error
         }
-        return (scratch.name, try replacingDatabase(in: try appURL, with: scratch.name))
+        return (scratch.name, scratch.ownerURL, try replacingDatabase(in: try appURL, with: scratch.name))
     }
 
     /// The same URL pointing at another database.
