@@ -79,7 +79,7 @@ struct MailOutboxTests {
 
 /// The outbox lifecycle on a scratch database of its own: the worker claims mails across
 /// tenants, so on the shared database it would meet (and send or fail) other suites' mails.
-@Suite("Mail outbox: nothing sent in the clear, bodies cleared, old rows pruned")
+@Suite("Mail outbox: nothing sent in the clear, bodies cleared, old rows pruned", .serialized)
 struct MailOutboxLifecycleTests {
     private struct Scratch {
         let name: String
