@@ -10,6 +10,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "gatehouse", targets: ["gatehouse"]),
+        .library(name: "GatehouseClient", targets: ["GatehouseClient"]),
         // The libpq layer, for Benchmarks/ (compared with postgres-nio there, not here).
         .library(name: "GatehousePostgres", targets: ["Postgres"]),
     ],
@@ -18,6 +19,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-openapi-hummingbird.git", from: "2.1.0"),
         .package(url: "https://github.com/apple/swift-openapi-generator.git", from: "1.14.3"),
         .package(url: "https://github.com/apple/swift-openapi-runtime.git", from: "1.13.4"),
+        // The generated Swift client's transport (GatehouseClient, used by the end-to-end tests).
+        .package(url: "https://github.com/swift-server/swift-openapi-async-http-client.git", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
@@ -144,6 +147,16 @@ let package = Package(
             swiftSettings: swiftSettings + [.enableUpcomingFeature("InternalImportsByDefault")],
             plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
         ),
+        // A Swift client generated from openapi.yaml (types + client), for Gatehouse's users.
+        .target(
+            name: "GatehouseClient",
+            dependencies: [
+                // HTTPTypes comes with OpenAPIRuntime.
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+            ],
+            swiftSettings: swiftSettings + [.enableUpcomingFeature("InternalImportsByDefault")],
+            plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
+        ),
         // Stripe's wire format (client, webhook signatures) and the Stripe simulator.
         .target(
             name: "GatehouseBilling",
@@ -219,6 +232,8 @@ let package = Package(
             name: "GatehouseAPITests",
             dependencies: [
                 "GatehouseTestSupport",
+                "GatehouseClient",
+                .product(name: "OpenAPIAsyncHTTPClient", package: "swift-openapi-async-http-client"),
                 "GatehouseAPI",
                 "GatehouseStore",
                 "GatehouseAuth",

@@ -16,9 +16,17 @@ public struct Database: Sendable {
 
     /// Runs `body` in a transaction scoped to `tenantID` (the scope is set in the same round
     /// trip as `BEGIN`).
+    ///
+    /// A transaction that Postgres aborted as a deadlock victim or a serialization failure
+    /// (SQLSTATE 40P01 / 40001) changed nothing, so it is run once more from the start. `body`
+    /// must therefore act only through `session` (every repository closure does).
     public func withTenant<T>(_ tenantID: UUID, _ body: (PostgresSession) async throws -> T) async throws -> T {
         try await PendingAdmission.current?.settle()
-        return try await pool.withTransaction(prelude: [Self.scope(to: tenantID)], body)
+        do {
+            return try await pool.withTransaction(prelude: [Self.scope(to: tenantID)], body)
+        } catch let error as PostgresError where error.isSerializationFailure {
+            return try await pool.withTransaction(prelude: [Self.scope(to: tenantID)], body)
+        }
     }
 
     /// Runs one read statement scoped to `tenantID` in a single round trip: the scope and the

@@ -3,10 +3,19 @@ import GatehouseCore
 import Postgres
 
 /// `MessagingRepository` over Postgres. The caps are exact under concurrency because each
-/// creating transaction first locks the tenant's row (`SELECT … FOR UPDATE`), then counts and
-/// inserts: creates and sends of one tenant take turns, and each sees the rows the previous one
-/// committed (READ COMMITTED takes a fresh snapshot per statement). The tenant row exists for
+/// creating transaction first locks the tenant's row (`SELECT … FOR NO KEY UPDATE`), then counts
+/// and inserts: creates and sends of one tenant take turns, and each sees the rows the previous
+/// one committed (READ COMMITTED takes a fresh snapshot per statement). The tenant row exists for
 /// every tenant, unlike its subscription row, so it is the lock every path can take.
+///
+/// `NO KEY UPDATE`, not `UPDATE`: every insert of a row that references the tenant (an inbound
+/// message) takes `KEY SHARE` on it for the foreign key. `FOR UPDATE` conflicts with that, so an
+/// inbound message holding its session row waited for a send holding the tenant row, while the
+/// send waited for the session row to count the message: a deadlock. `NO KEY UPDATE` still
+/// serialises the creating paths with one another and leaves foreign-key checks alone.
+///
+/// Lock order within a transaction: tenant row, then the message (with its daily rollup row,
+/// written by trigger), then the session row's counters. Every path keeps it.
 public struct PostgresMessagingRepository: MessagingRepository {
     let database: Database
 
@@ -59,7 +68,7 @@ public struct PostgresMessagingRepository: MessagingRepository {
               JOIN plans p ON p.id = COALESCE(s.plan_id, 'free')
               LEFT JOIN tenant_settings ts ON ts.tenant_id = t.id
              WHERE t.id = \(tenantID)
-               FOR UPDATE OF t
+               FOR NO KEY UPDATE OF t
             """).first else {
             throw GatehouseError(.unauthorized, "The tenant no longer exists.")
         }
@@ -147,14 +156,17 @@ public struct PostgresMessagingRepository: MessagingRepository {
 
     public func recordInbound(tenantID: UUID, sessionID: UUID, from: String, text: String) async throws -> Bool {
         try await database.withTenant(tenantID) { session in
-            let updated = try await session.execute("""
-                UPDATE messaging_sessions SET messages_received = messages_received + 1
-                 WHERE id = \(sessionID) AND state <> 'deleted'
-                """)
-            guard updated > 0 else { return false }
-            try await session.execute("""
+            // The message (and, by trigger, its daily rollup row) first, then the session's
+            // counter: the order sends and approvals take too, so they cannot deadlock.
+            let inserted = try await session.execute("""
                 INSERT INTO messages (tenant_id, session_id, direction, peer_number, text, status)
-                VALUES (\(tenantID), \(sessionID), 'inbound', \(from), \(text), 'received')
+                SELECT \(tenantID), s.id, 'inbound', \(from), \(text), 'received'
+                  FROM messaging_sessions s
+                 WHERE s.id = \(sessionID) AND s.state <> 'deleted'
+                """)
+            guard inserted > 0 else { return false }
+            try await session.execute("""
+                UPDATE messaging_sessions SET messages_received = messages_received + 1 WHERE id = \(sessionID)
                 """)
             return true
         }

@@ -50,6 +50,13 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
 
     /// The connection is unusable (network error, server restart); the pool replaces it.
     public var isConnectionLost: Bool { kind == .connectionClosed || kind == .connectionFailed }
+    /// A connection failure that waiting can cure (refused, the server starting up or shutting
+    /// down, a dropped connection), unlike a wrong password or a missing database.
+    public var mayBeTransient: Bool {
+        guard isConnectionLost else { return false }
+        let permanent = ["password authentication failed", "does not exist", "no pg_hba.conf entry", "invalid"]
+        return !permanent.contains { serverMessage.contains($0) }
+    }
     /// The pool could not hand out a connection in time, or has too many waiters: back-pressure.
     public var isPoolUnavailable: Bool { kind == .poolTimeout || kind == .poolExhausted || kind == .poolShutdown }
     /// A decode of a returned value failed (a programming error or schema drift).

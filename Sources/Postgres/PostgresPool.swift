@@ -169,15 +169,27 @@ public final class PostgresPool: Service, Sendable {
         }
     }
 
+    /// Opens a connection, trying again with backoff while the server cannot be reached, for as
+    /// long as a request would wait for a free connection (`acquireTimeout`): a restart of the
+    /// database (it refuses connections for a second or two) then costs a request some
+    /// latency, not an error. Past that budget the error is thrown (a 503 for the API).
     private func openConnection(generation: Int) async throws -> PostgresConnection {
         let configuration = self.configuration
-        do {
-            return try await run { try PostgresConnection.connect(configuration, generation: generation) }
-        } catch {
-            // Give the slot back; a waiter (if any) gets to try opening it.
-            forfeitSlot()
-            logger.warning("database connection failed", metadata: ["error": "\(error)"])
-            throw error
+        let deadline = ContinuousClock.now + configuration.acquireTimeout
+        var delay = Duration.milliseconds(25)
+        while true {
+            do {
+                return try await run { try PostgresConnection.connect(configuration, generation: generation) }
+            } catch let error as PostgresError where error.mayBeTransient && ContinuousClock.now + delay < deadline {
+                logger.warning("database connection failed; retrying", metadata: ["error": "\(error)"])
+                try? await Task.sleep(for: delay)
+                delay = min(delay * 2, .milliseconds(400))
+            } catch {
+                // Give the slot back; a waiter (if any) gets to try opening it.
+                forfeitSlot()
+                logger.warning("database connection failed", metadata: ["error": "\(error)"])
+                throw error
+            }
         }
     }
 

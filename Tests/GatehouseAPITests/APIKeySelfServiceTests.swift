@@ -268,6 +268,8 @@ struct APIKeySelfServiceTests {
                     let items = try #require(body["items"] as? [[String: Any]])
                     #expect(items.count <= 2)
                     seen += items.compactMap { $0["id"] as? String }
+                    // Always present: a string, or null on the last page.
+                    #expect(body["next_cursor"] is String || body["next_cursor"] is NSNull, "\(body)")
                     return body["next_cursor"] as? String
                 }
             } while cursor != nil

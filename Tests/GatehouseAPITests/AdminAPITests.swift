@@ -387,6 +387,8 @@ struct AdminAPITests {
                     let items = response.object["items"] as? [[String: Any]] ?? []
                     #expect(items.count <= 1)
                     all += items.compactMap { $0["id"] as? String }
+                    // Always present: a string, or null on the last page.
+                    #expect(response.object["next_cursor"] is String || response.object["next_cursor"] is NSNull)
                     cursor = response.object["next_cursor"] as? String
                 } while cursor != nil && all.count < 20
                 return all

@@ -50,7 +50,7 @@ struct MessagingAPITests {
             let cursor = try #require(response.object["next_cursor"] as? String)
             response = try await client.requestJSON(.get, "/api/v2/sessions?limit=1&cursor=\(cursor)", headers: key.headers)
             #expect((response.object["items"] as? [[String: Any]])?.first?["id"] as? String == first)
-            #expect(response.object["next_cursor"] == nil || response.object["next_cursor"] is NSNull)
+            #expect(response.object["next_cursor"] is NSNull, "the last page says next_cursor: null")
 
             // Inbound messages count as received.
             response = try await client.requestJSON(.post, "/api/v2/sessions/\(first)/inbound", headers: key.headers,
@@ -267,15 +267,13 @@ struct MessagingAPITests {
         }
     }
 
-    /// Sends `count` session creates at once and returns their statuses.
+    /// Sends `count` session creates at once, each on its own connection (one test-client
+    /// connection would serialise them), and returns their statuses.
     static func parallelCreates(_ client: any TestClientProtocol, _ keys: [AdminFixtures.Key], count: Int) async throws -> [Int] {
-        try await withThrowingTaskGroup(of: Int.self) { group in
-            for index in 0..<count {
-                let key = keys[index % keys.count]
-                group.addTask { try await createSession(client, key, name: "parallel \(index)").status }
-            }
-            return try await group.reduce(into: []) { $0.append($1) }
-        }
+        try await client.executeConcurrently((0..<count).map { index in
+            ConcurrentRequest(method: .post, uri: "/api/v2/sessions", headers: keys[index % keys.count].headers,
+                              json: ["name": "parallel \(index)"])
+        }).map { Int($0.status.code) }
     }
 
     static func liveSessions(_ database: Database, _ tenantID: UUID) async throws -> Int {
@@ -319,6 +317,38 @@ struct MessagingAPITests {
             _ = try await client.requestJSON(.delete, "/api/v2/sessions/\(one)", headers: first.headers)
             #expect(try await Self.createSession(client, second).status == 201)
             #expect(try await Self.createSession(client, second).status == 402)
+        }
+    }
+
+    /// Sends (tenant row, then the session row to count the message) and inbound messages (the
+    /// session row, then the tenant row for the foreign key) once locked in opposite orders and
+    /// deadlocked: one of them was answered 500. Every one must now be accepted and counted.
+    @Test func parallelSendsAndInboundOnOneSessionAllSucceed() async throws {
+        let master = try await TestMasterKey.create()
+        let database = try await AdminFixtures.database()
+        defer { Task { await database.pool.shutdown() } }
+        // A connection for every request and a generous wait: this test is about lock order,
+        // not about the pool's back-pressure on a busy machine.
+        var configuration = try await TestApp.configuration()
+        configuration.databasePoolSize = 16
+        configuration.databasePoolTimeout = .seconds(60)
+        try await TestApp.run(configuration) { client in
+            let key = try await AdminFixtures.key(client, master: master, ["rate_limit_messages": 0])
+            try await AdminFixtures.setPlan("business", tenantID: key.tenantID, database: database)
+            let session = try #require(try await Self.createSession(client, key).object["id"] as? String)
+            let rounds = 8
+            let requests = (0..<(2 * rounds)).map { index in
+                index.isMultiple(of: 2)
+                    ? ConcurrentRequest(method: .post, uri: "/api/v2/messages", headers: key.headers,
+                                        json: ["session_id": session, "to": "+15550001000", "text": "hello \(index)"])
+                    : ConcurrentRequest(method: .post, uri: "/api/v2/sessions/\(session)/inbound", headers: key.headers,
+                                        json: ["from": "+15550002000", "text": "reply \(index)"])
+            }
+            let statuses = try await client.executeConcurrently(requests).map { ($0.status.code, $0.body.map { String(buffer: $0) } ?? "") }
+            #expect(statuses.allSatisfy { $0.0 == 202 }, "\(statuses)")
+            let counts = try await client.requestJSON(.get, "/api/v2/sessions/\(session)", headers: key.headers)
+            #expect(counts.object["messages_sent"] as? Int == rounds)
+            #expect(counts.object["messages_received"] as? Int == rounds)
         }
     }
 
@@ -488,15 +518,10 @@ struct UserMessagingTests {
         try await TestApp.run { client in
             let owner = try await TestUsers.signUp(client)
             try await AdminFixtures.setPlan("starter", tenantID: owner.tenantID, database: database)   // 2 sessions
-            let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
-                for index in 0..<20 {
-                    group.addTask {
-                        try await client.requestJSON(.post, "/api/v2/sessions", headers: owner.authorization,
-                                                     body: ["name": "parallel \(index)"]).status
-                    }
-                }
-                return try await group.reduce(into: [Int]()) { $0.append($1) }
-            }
+            let statuses = try await client.executeConcurrently((0..<20).map { index in
+                ConcurrentRequest(method: .post, uri: "/api/v2/sessions", headers: owner.authorization,
+                                  json: ["name": "parallel \(index)"])
+            }).map { Int($0.status.code) }
             #expect(statuses.filter { $0 == 201 }.count == 2, "\(statuses)")
             #expect(statuses.filter { $0 == 402 }.count == 18, "\(statuses)")
             #expect(try await MessagingAPITests.liveSessions(database, owner.tenantID) == 2)

@@ -3,21 +3,35 @@ import GatehouseTestSupport
 import HTTPTypes
 import HummingbirdTesting
 import NIOCore
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// The built `gatehouse serve` binary as a separate OS process on a free port, configured through
-/// its environment like a real replica; stdout and stderr go to a log file the test can read.
+/// The built `gatehouse serve` binary as a separate OS process, configured through its
+/// environment like a real replica; stdout and stderr go to a log file the test can read.
+///
+/// It binds port 0 and the test reads the port the kernel gave it from the server's
+/// "listening on" log line: a port picked by the test, closed and rebound could meanwhile be
+/// taken by another test's server, and the test would then talk to the wrong one.
 final class ServerProcess: @unchecked Sendable {
-    let port: Int
     let logPath: String
     private let process: Process
+    private let boundPort = Mutex<Int?>(nil)
+
+    /// The port the server listens on (known once `waitUntilLive` has returned).
+    var port: Int {
+        boundPort.withLock { cached in
+            if let cached { return cached }
+            cached = Self.listeningPort(in: log)
+            guard let port = cached else { preconditionFailure("ServerProcess.port read before waitUntilLive()") }
+            return port
+        }
+    }
 
     static var binaryPath: String { GatehouseBinary.url.path }
 
     init(extraEnvironment: [String: String] = [:]) throws {
-        port = try Self.freePort()
         logPath = FileManager.default.temporaryDirectory.appendingPathComponent("gatehouse-\(UUID()).log").path
         FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
@@ -27,7 +41,7 @@ final class ServerProcess: @unchecked Sendable {
         var environment = [
             "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
             "HOST": "127.0.0.1",
-            "PORT": String(port),
+            "PORT": "0",
             "DATABASE_URL": try TestDatabase.appURL,
             "KEY_PEPPER": TestApp.keyPepper,
             "JWT_SIGNING_KEY": TestApp.jwtSigningKey,
@@ -47,9 +61,14 @@ final class ServerProcess: @unchecked Sendable {
         try process.run()
     }
 
-    /// Waits until `/health/live` answers.
+    /// Waits until the server has reported its port and `/health/live` answers.
     func waitUntilLive() async throws {
-        for _ in 0..<200 {
+        for _ in 0..<300 {
+            guard Self.listeningPort(in: log) != nil else {
+                guard process.isRunning else { throw ProcessFailed(log: log) }
+                try await Task.sleep(for: .milliseconds(50))
+                continue
+            }
             if let status = try? await TestClient.withClient(host: "127.0.0.1", port: port, operation: { client in
                 try await client.get("/health/live").status
             }), status == .ok {
@@ -90,24 +109,10 @@ final class ServerProcess: @unchecked Sendable {
         }
     }
 
-    /// A port nothing listens on right now (bind to 0, read it back, close).
-    static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw ProcessFailed(log: "socket() failed") }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
-        }
-        guard bound == 0 else { throw ProcessFailed(log: "bind() failed") }
-        let named = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        guard named == 0 else { throw ProcessFailed(log: "getsockname() failed") }
-        return Int(UInt16(bigEndian: address.sin_port))
+    /// The port in Hummingbird's "Server started and listening on 127.0.0.1:PORT" line.
+    static func listeningPort(in log: String) -> Int? {
+        guard let range = log.range(of: "listening on 127.0.0.1:") else { return nil }
+        let digits = log[range.upperBound...].prefix { $0.isNumber }
+        return Int(digits)
     }
 }

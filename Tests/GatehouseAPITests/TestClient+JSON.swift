@@ -21,22 +21,45 @@ extension TestResponse {
     var errorCode: String? { (try? json)?["error"] as? String }
 }
 
+/// One request for `executeConcurrently`: a JSON body (or none) and its headers.
+struct ConcurrentRequest: Sendable {
+    var method: HTTPRequest.Method
+    var uri: String
+    var headers: HTTPFields = [:]
+    var json: [String: any Sendable]? = nil
+}
+
 extension TestClientProtocol {
     /// Sends the same JSON request `count` times at once, each on its own connection (the
     /// test client itself has one connection, which serialises requests).
-    func sendConcurrently(_ count: Int, _ method: HTTPRequest.Method, _ uri: String, json body: [String: Any]) async throws -> [TestClient.Response] {
+    func sendConcurrently(_ count: Int, _ method: HTTPRequest.Method, _ uri: String, json body: [String: any Sendable]) async throws -> [TestClient.Response] {
+        try await executeConcurrently(Array(repeating: ConcurrentRequest(method: method, uri: uri, json: body), count: count))
+    }
+
+    /// Sends every request at once, each on its own connection, so the server really runs them
+    /// concurrently; answers in the order of `requests`.
+    func executeConcurrently(_ requests: [ConcurrentRequest]) async throws -> [TestClient.Response] {
         guard let port else { throw TestUsers.FixtureError(description: "not a live test server") }
-        let data = try JSONSerialization.data(withJSONObject: body)
-        let clients = (0..<count).map { _ in TestClient(host: "127.0.0.1", port: port) }
+        let clients = requests.map { _ in TestClient(host: "127.0.0.1", port: port) }
         clients.forEach { $0.connect() }
         defer { for client in clients { Task { try? await client.shutdown() } } }
-        return try await withThrowingTaskGroup(of: TestClient.Response.self) { group in
-            for client in clients {
+        return try await withThrowingTaskGroup(of: (Int, TestClient.Response).self) { group in
+            for (index, (client, request)) in zip(clients, requests).enumerated() {
+                var headers = request.headers
+                var body: ByteBuffer?
+                if let json = request.json {
+                    headers[.contentType] = "application/json"
+                    body = ByteBuffer(data: try JSONSerialization.data(withJSONObject: json))
+                }
+                let head = headers
+                let payload = body
                 group.addTask {
-                    try await client.execute(.init(uri, method: method, headers: [.contentType: "application/json"], body: ByteBuffer(data: data)))
+                    (index, try await client.execute(.init(request.uri, method: request.method, headers: head, body: payload)))
                 }
             }
-            return try await group.reduce(into: []) { $0.append($1) }
+            var answers = [TestClient.Response?](repeating: nil, count: requests.count)
+            for try await (index, response) in group { answers[index] = response }
+            return answers.map { $0! }
         }
     }
 }

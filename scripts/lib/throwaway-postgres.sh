@@ -237,7 +237,7 @@ throwaway_pg_start() {
     for attempt in 1 2 3; do
         port="$(throwaway_pg_free_port)" || return 1
         if _tp_as_owner "$_tp_bindir/pg_ctl" start -w -t 60 -D "$dir/data" -l "$dir/postgres.log" \
-                -o "-c listen_addresses=127.0.0.1 -p $port -k $sockdir $durability -c max_connections=200" \
+                -o "-c listen_addresses=127.0.0.1 -p $port -k $sockdir $durability -c max_connections=500" \
                 >/dev/null 2>&1; then
             started=1
             break
