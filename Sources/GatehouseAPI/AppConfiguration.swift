@@ -36,11 +36,18 @@ public struct AppConfiguration: Sendable {
     /// Threads dedicated to Argon2, and how many more hashes may wait before 503.
     public var argon2Threads: Int
     public var argon2QueueLimit: Int
-    /// `log`, `file:DIR` or `smtp://host:port`.
+    /// `log`, `file:DIR`, `smtp://[user:password@]host[:port]` or `smtps://…`. May hold an SMTP
+    /// password: never log it.
     public var mailTransport: String
-    /// PEM file of the CA certificates an SMTP server's certificate must chain to after STARTTLS
+    /// `SMTP_TLS`: how an SMTP connection is protected; nil takes the scheme's default
+    /// (`require` for `smtp://`, `implicit` for `smtps://`).
+    public var smtpTLS: SMTPSecurity? = nil
+    /// PEM file of the CA certificates an SMTP server's certificate must chain to
     /// (`SMTP_CA_FILE`); nil trusts the system's store.
     public var smtpCAFile: String? = nil
+    /// How long sent and abandoned mails (their bodies already cleared) stay in the outbox
+    /// (`MAIL_RETENTION_DAYS`).
+    public var mailRetention: TimeInterval = 7 * 86_400
     /// The sender of Gatehouse's mails.
     public var mailFrom: String
     /// Throttle of login/signup/forgot-password/magic-link: hits per window per IP and per email (0 = no cap).
@@ -192,7 +199,8 @@ public struct AppConfiguration: Sendable {
     /// `MAX_BODY_BYTES`, `OPENAPI_SPEC`, `KEY_PEPPER` (required, at least 32 characters), `KEY_PREFIX`,
     /// `JWT_SIGNING_KEY` (required), `ARGON2_MEMORY_KIB`, `ARGON2_ITERATIONS`, `ARGON2_PARALLELISM`,
     /// `ARGON2_THREADS`, `ARGON2_QUEUE_LIMIT`, `MAIL_TRANSPORT`, `MAIL_FROM`, `AUTH_THROTTLE_PER_IP`,
-    /// `AUTH_THROTTLE_PER_EMAIL`, `AUTH_THROTTLE_WINDOW_SECONDS`, `SMTP_CA_FILE`, `DB_PREPARED_STATEMENTS`,
+    /// `AUTH_THROTTLE_PER_EMAIL`, `AUTH_THROTTLE_WINDOW_SECONDS`, `SMTP_TLS`, `SMTP_CA_FILE`,
+    /// `MAIL_RETENTION_DAYS`, `DB_PREPARED_STATEMENTS`,
     /// `REQUIRE_VERIFIED_EMAIL`, `TRUSTED_PROXIES`, `AUTH_THROTTLE_PER_EMAIL_ANY_IP`,
     /// `STRIPE_SECRET_KEY`, `STRIPE_API_BASE`, `STRIPE_WEBHOOK_SECRET`, `STRIPE_PRICE_<PLAN>_<CYCLE>`,
     /// `STRIPE_SIMULATOR`, `BILLING_RECONCILE_INTERVAL_SECONDS`.
@@ -225,8 +233,18 @@ public struct AppConfiguration: Sendable {
             throw ConfigurationError(description: "ARGON2_MEMORY_KIB must be at least 8 × ARGON2_PARALLELISM")
         }
         let mailTransport = environment["MAIL_TRANSPORT"].flatMap { $0.isEmpty ? nil : $0 } ?? "log"
-        guard (try? MailTransportKind(mailTransport)) != nil else {
-            throw ConfigurationError(description: "MAIL_TRANSPORT must be log, file:DIR or smtp://host:port")
+        var smtpTLS: SMTPSecurity?
+        if let text = environment["SMTP_TLS"], !text.isEmpty {
+            do {
+                smtpTLS = try SMTPSecurity(parsing: text)
+            } catch let error as SMTPSecurity.Invalid {
+                throw ConfigurationError(description: error.description)
+            }
+        }
+        do {
+            _ = try MailTransportKind(mailTransport, smtpTLS: smtpTLS)
+        } catch let error as MailTransportKind.Invalid {
+            throw ConfigurationError(description: error.description)
         }
         var level = Logger.Level.info
         if let text = environment["LOG_LEVEL"], !text.isEmpty {
@@ -281,6 +299,8 @@ public struct AppConfiguration: Sendable {
             }
         }
         authThrottlePerEmailAnyIP = try integer("AUTH_THROTTLE_PER_EMAIL_ANY_IP", 100, 0...1_000_000)
+        self.smtpTLS = smtpTLS
+        mailRetention = TimeInterval(try integer("MAIL_RETENTION_DAYS", 7, 0...3650) * 86_400)
         if let token = environment["METRICS_TOKEN"], !token.isEmpty {
             guard token.count >= 16, token.allSatisfy({ $0.isASCII && !$0.isWhitespace }) else {
                 throw ConfigurationError(description: "METRICS_TOKEN must be at least 16 printable ASCII characters (e.g. openssl rand -hex 32)")

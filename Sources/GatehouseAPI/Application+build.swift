@@ -74,10 +74,12 @@ public func buildApplication(
     )
     let mailWorker = MailWorker(
         outbox: PostgresMailOutboxRepository(database: database),
-        transport: try makeMailTransport(configuration.mailTransport, smtpCAFile: configuration.smtpCAFile, logger: logger),
+        transport: try makeMailTransport(configuration.mailTransport, smtpTLS: configuration.smtpTLS,
+                                         smtpCAFile: configuration.smtpCAFile, logger: logger),
         from: configuration.mailFrom,
         pollInterval: configuration.mailPollInterval,
-        logger: logger
+        logger: logger,
+        retention: configuration.mailRetention
     )
 
     let keyFormat = KeyFormat(prefix: configuration.keyPrefix)

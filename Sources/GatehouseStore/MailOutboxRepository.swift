@@ -7,5 +7,9 @@ public protocol MailOutboxRepository: Sendable {
     func claim(limit: Int, leaseSeconds: Int) async throws -> [ClaimedMail]
     func markSent(id: UUID) async throws
     /// Records a failure; the mail is retried at `retryAt` (`.distantFuture` gives up).
+    /// Sending and giving up both clear the mail's body: it holds a live one-time link.
     func markFailed(id: UUID, error: String, retryAt: Date) async throws
+    /// Deletes sent and abandoned mails that finished before `before`; returns how many.
+    @discardableResult
+    func prune(finishedBefore before: Date) async throws -> Int
 }

@@ -45,4 +45,10 @@ public struct PostgresMailOutboxRepository: MailOutboxRepository {
             }
         }
     }
+
+    public func prune(finishedBefore before: Date) async throws -> Int {
+        try await database.withPlatform { db in
+            try await db.query("SELECT platform_prune_mail(\(before)) AS pruned").first?.decode("pruned", as: Int.self) ?? 0
+        }
+    }
 }

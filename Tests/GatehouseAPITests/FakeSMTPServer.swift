@@ -4,8 +4,9 @@ import NIOPosix
 import NIOSSL
 
 /// A one-connection SMTP server on SwiftNIO (127.0.0.1, a free port), recording what the client
-/// sent. Just enough of RFC 5321 (and RFC 3207 STARTTLS, when given a certificate) to test
-/// `SMTPMailTransport`. Lines received over TLS are recorded with the prefix `tls: `.
+/// sent. Just enough of RFC 5321 (RFC 3207 STARTTLS or implicit TLS when given a certificate,
+/// RFC 4954 AUTH PLAIN/LOGIN when asked to announce them) to test `SMTPMailTransport`. Lines
+/// received over TLS are recorded with the prefix `tls: `.
 final class FakeSMTPServer: Sendable {
     let port: Int
     private let record: FakeSMTPRecord
@@ -13,8 +14,12 @@ final class FakeSMTPServer: Sendable {
 
     /// - Parameters:
     ///   - rcptReply: the reply to RCPT TO (e.g. 550 to test a refusal).
-    ///   - tls: offer STARTTLS and upgrade with this certificate and key.
-    static func start(rcptReply: String = "250 OK", tls: TestCertificate? = nil) async throws -> FakeSMTPServer {
+    ///   - tls: offer STARTTLS and upgrade with this certificate and key (nil: no STARTTLS offered).
+    ///   - implicitTLS: speak TLS with the `tls` certificate from the first byte instead of STARTTLS.
+    ///   - auth: SMTP AUTH mechanisms to announce (`PLAIN`, `LOGIN`), before TLS too, as a
+    ///     careless or hostile server would; any credentials are accepted.
+    static func start(rcptReply: String = "250 OK", tls: TestCertificate? = nil, implicitTLS: Bool = false,
+                      auth: [String] = []) async throws -> FakeSMTPServer {
         let sslContext = try tls.map {
             try NIOSSLContext(configuration: .makeServerConfiguration(
                 certificateChain: [.file($0.certificatePath)], privateKey: .file($0.keyPath)))
@@ -28,8 +33,12 @@ final class FakeSMTPServer: Sendable {
                 guard record.accept() else { return channel.close() }
                 channel.closeFuture.whenComplete { _ in record.finish() }
                 return channel.eventLoop.makeCompletedFuture {
+                    if implicitTLS, let sslContext {
+                        try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: sslContext))
+                    }
                     try channel.pipeline.syncOperations.addHandler(
-                        FakeSMTPSession(record: record, rcptReply: rcptReply, tls: sslContext))
+                        FakeSMTPSession(record: record, rcptReply: rcptReply, tls: implicitTLS ? nil : sslContext,
+                                        authMechanisms: auth, overTLS: implicitTLS && sslContext != nil))
                 }
             }
             .bind(host: "127.0.0.1", port: 0).get()

@@ -19,18 +19,8 @@ enum ScratchApp {
     static func run<Value: Sendable>(
         _ body: @Sendable (any TestClientProtocol, Context) async throws -> Value
     ) async throws -> Value {
-        try await TestDatabase.migrate()   // roles exist before the scratch database is migrated
-        let scratch = try await TestDatabase.createScratchDatabase()
-        let owner = PostgresPool(configuration: try PostgresConfiguration(url: scratch.ownerURL, maxConnections: 1),
-                                 logger: TestDatabase.logger)
-        do {
-            _ = try await Migrator(directory: TestDatabase.migrationsDirectory, logger: TestDatabase.logger).migrate(pool: owner)
-            await owner.shutdown()
-        } catch {
-            await owner.shutdown()
-            throw error
-        }
-        let appURL = try TestDatabase.replacingDatabase(in: try TestDatabase.appURL, with: scratch.name)
+        let scratch = try await TestDatabase.createMigratedScratchDatabase()
+        let appURL = scratch.appURL
         let masterKey = try await TestMasterKey.create(databaseURL: scratch.ownerURL)
         var configuration = try await TestApp.configuration()
         configuration.databaseURL = appURL

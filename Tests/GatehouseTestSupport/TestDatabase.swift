@@ -82,6 +82,24 @@ public enum TestDatabase {
         return (String(name), try replacingDatabase(in: try ownerURL, with: String(name)))
     }
 
+    /// Creates an empty database, migrates it like the shared one, and returns its name and the
+    /// owner's and the server role's URLs for it: for tests whose work spans tenants (the mail
+    /// worker, platform totals) and must not meet rows of suites running in parallel.
+    public static func createMigratedScratchDatabase() async throws -> (name: String, ownerURL: String, appURL: String) {
+        try await migrate()   // roles exist before the scratch database is migrated
+        let scratch = try await createScratchDatabase()
+        let owner = PostgresPool(configuration: try PostgresConfiguration(url: scratch.ownerURL, maxConnections: 1),
+                                 logger: logger)
+        do {
+            _ = try await Migrator(directory: migrationsDirectory, logger: logger).migrate(pool: owner)
+            await owner.shutdown()
+        } catch {
+            await owner.shutdown()
+            throw error
+        }
+        return (scratch.name, scratch.ownerURL, try replacingDatabase(in: try appURL, with: scratch.name))
+    }
+
     /// The same URL pointing at another database.
     public static func replacingDatabase(in url: String, with database: String) throws -> String {
         guard var components = URLComponents(string: url) else { throw MissingEnvironment(name: "a valid database URL") }

@@ -6,13 +6,18 @@ import ServiceLifecycle
 /// Drains the mail outbox: claims due mails (leased, so replicas never send one twice at the
 /// same time), hands each to the transport, marks it sent, or schedules a retry with
 /// exponential backoff (30 s doubling, capped at 1 h; gives up after `maxAttempts`). A mail
-/// committed before a crash is simply still due when a worker runs again.
+/// committed before a crash is simply still due when a worker runs again. Sending or giving
+/// up clears the mail's body (its one-time link); every `pruneInterval` the worker deletes
+/// mails that finished more than `retention` ago.
 struct MailWorker: Service {
     let outbox: any MailOutboxRepository
     let transport: any MailTransport
     let from: String
     let pollInterval: Duration
     let logger: Logger
+    /// How long sent and abandoned mails (without their bodies) stay in the outbox.
+    var retention: TimeInterval = 7 * 86_400
+    var pruneInterval: Duration = .seconds(3600)
     var batchSize = 20
     var leaseSeconds = 300
     var maxAttempts = 10
@@ -20,13 +25,30 @@ struct MailWorker: Service {
     func run() async throws {
         do {
             try await cancelWhenGracefulShutdown {
+                var nextPrune = ContinuousClock.now
                 while !Task.isCancelled {
                     _ = await drainOnce()
+                    if ContinuousClock.now >= nextPrune {
+                        await pruneOnce()
+                        nextPrune = ContinuousClock.now + pruneInterval
+                    }
                     try await Task.sleep(for: pollInterval)
                 }
             }
         } catch is CancellationError {
             // Shutdown: leased mails become due again when their lease ends.
+        }
+    }
+
+    /// Deletes the mails that finished (sent or abandoned) more than `retention` ago.
+    func pruneOnce() async {
+        do {
+            let pruned = try await outbox.prune(finishedBefore: Date().addingTimeInterval(-retention))
+            if pruned > 0 {
+                logger.info("mail outbox: pruned finished mails", metadata: ["count": "\(pruned)"])
+            }
+        } catch {
+            logger.warning("mail outbox: prune failed", metadata: ["error": "\(error)"])
         }
     }
 
@@ -56,7 +78,9 @@ struct MailWorker: Service {
                     logger.warning("mail: send failed", metadata: [
                         "mail_id": .string(mail.id.uuidString.lowercased()), "attempts": "\(mail.attempts)",
                         "giving_up": "\(giveUp)", "error": "\(error)"])
-                    try? await outbox.markFailed(id: mail.id, error: "\(error)",
+                    // The error may quote a hostile server's reply: no NUL, which the database refuses.
+                    let reason = "\(error)".replacingOccurrences(of: "\u{0}", with: "")
+                    try? await outbox.markFailed(id: mail.id, error: reason,
                                                  retryAt: giveUp ? .distantFuture : Date().addingTimeInterval(delay))
                 }
             }
