@@ -3,6 +3,10 @@ import Foundation
 /// One entry of the append-only audit log: who (`actor`) did what (`action`, e.g.
 /// `api_key.create`) to which object (`targetType`/`targetID`), and a small JSON object of what
 /// changed. Never put a secret (raw key, hash, password, token) in `changes`.
+///
+/// `action` is lowercase `object.verb` (`user.password_reset`, `subscription.plan_change`):
+/// the table accepts `^[a-z_]+(\.[a-z_]+)+$` up to 64 characters, and `changes` up to 8 KB
+/// (use `AuditValue.listed` for lists that may be long).
 public struct AuditEvent: Sendable, Equatable {
     public var actor: AuditActor
     public var action: String
