@@ -189,7 +189,8 @@ class Walk:
         self.shot("signed-up")
 
         link = self.server.mail_link(email_address, "Confirm your email address", "/auth/verify-email")
-        self.click_text("Sign out")
+        # Confirmed from the browser that signed up: the account stays as it is. (From a signed-out
+        # browser, confirming would be the address's owner claiming it: password cleared.)
         self.driver.get(link)
         self.shot("verify-email-link")
         self.click_text("Confirm and sign in")

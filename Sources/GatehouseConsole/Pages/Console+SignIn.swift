@@ -111,8 +111,12 @@ extension Console {
     func verifyEmail(_ call: ConsoleCall) async throws -> ConsoleResponse {
         let secret = OpaqueToken.generate()
         do {
+            // From the browser signed in as the user who signed up, the account stays as it is;
+            // from anywhere else, confirming is the address's owner claiming it.
             let (user, sessionID) = try await accounts.verifyEmail(token: call.form["token"] ?? "",
-                                                                   session: consoleSession(secret: secret, call: call))
+                                                                   session: consoleSession(secret: secret, call: call),
+                                                                   signedInUserID: call.user?.id,
+                                                                   client: ClientOrigin(ip: call.ip, userAgent: call.userAgent))
             guard let sessionID else { throw GatehouseError.unauthorized }
             return signedIn(user: user, sessionID: sessionID, secret: secret)
         } catch let error as GatehouseError where error.code == .unauthorized || error.code == .tokenExpired || error.code == .validationFailed {
