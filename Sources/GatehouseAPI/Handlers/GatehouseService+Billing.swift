@@ -117,14 +117,4 @@ extension GatehouseService {
         guard let cycle = BillingCycle(rawValue: value.rawValue) else { throw GatehouseError.validation("billing_cycle", "must be monthly or yearly") }
         return cycle
     }
-
-    /// A paid checkout needs a verified email (403 `email_not_verified`): a user's own, or the
-    /// email of the user who made the calling key.
-    private func requireVerifiedEmail() async throws {
-        let caller = try Caller.current()
-        guard let userID = caller.userID,
-              let user = try await auth.accounts.user(id: userID, tenantID: caller.tenantID), user.emailVerified else {
-            throw GatehouseError(.forbidden, "Verify your email address before starting a paid checkout.")
-        }
-    }
 }
