@@ -98,6 +98,12 @@ public struct AppConfiguration: Sendable {
     /// tests shorten it.
     public var stripeSimulatorRetryDelay: Duration = .seconds(2)
 
+    /// Time allowed for one Stripe API attempt, and further attempts after a failed one: a
+    /// checkout or a webhook's refetch answers (or fails with 503) within about
+    /// `(stripeMaxRetries + 1) × stripeTimeout`.
+    public var stripeTimeout: Duration = .seconds(8)
+    public var stripeMaxRetries = 1
+
     /// The key sent to the built-in simulator (it accepts any key, but Stripe's wire format needs one).
     public static let simulatorSecretKey = "sk_test_gatehouse_simulator"
 

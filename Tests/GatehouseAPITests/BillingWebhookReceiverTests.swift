@@ -139,9 +139,9 @@ extension BillingSuites {
                 let subscriptionID = try #require(try await ctx.billing.subscription(tenantID: user.tenantID).stripeSubscriptionID)
 
                 // The receiver refetches the subscription from Stripe; make Stripe fail that read
-                // for two whole deliveries (each delivery's read is tried 3 times by StripeClient),
+                // for two whole deliveries (each delivery's read is tried stripeMaxRetries + 1 times),
                 // so the receiver answers 503 twice and the simulator retries.
-                let retries = StripeClient(apiBase: ctx.stripe.apiBase, secretKey: "sk_test_x").maxRetries
+                let retries = ctx.configuration.stripeMaxRetries
                 _ = try await BillingFixtures.simulatorPOST(ctx, "/sim/faults", [
                     "path": "/v1/subscriptions/\(subscriptionID)", "method": "GET", "status": "500",
                     "count": "\(2 * (retries + 1))"])
