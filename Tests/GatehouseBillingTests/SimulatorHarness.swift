@@ -10,6 +10,7 @@ import NIOCore
 import NIOHTTP1
 import Postgres
 import ServiceLifecycle
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -26,6 +27,8 @@ struct SimulatorHarness: Sendable {
     let simulator: StripeSimulator
     let receiver: WebhookReceiver
     let http: HTTPClient
+    /// Calls of `GET /slow/…`, a route that answers after two seconds (for client timeouts).
+    let slowCalls: Counter
 
     var baseURL: String { "http://127.0.0.1:\(port)" }
     var apiBase: URL { simulator.configuration.apiBase }
@@ -43,7 +46,7 @@ struct SimulatorHarness: Sendable {
         webhookMaxAttempts: Int = 8,
         _ body: @Sendable (SimulatorHarness) async throws -> T
     ) async throws -> T {
-        let pool = try await TestDatabase.appPool(maxConnections: 6)
+        let pool = try await sharedPool()
         let port = try freePort()
         let receiver = WebhookReceiver(failFirst: failFirst)
         // Redirects are the pages' answers under test: never followed.
@@ -64,6 +67,12 @@ struct SimulatorHarness: Sendable {
         )
         let router = Router()
         simulator.registerRoutes(on: router)
+        let slowCalls = Counter()
+        router.get("slow/**") { _, _ -> Response in
+            slowCalls.increment()
+            try? await Task.sleep(for: .seconds(2))
+            return Response(status: .serviceUnavailable)
+        }
         router.post("hooks/{endpoint}") { request, _ -> Response in
             let body = try await request.body.collect(upTo: 1 << 20)
             let status = receiver.receive(payload: Array(body.readableBytesView),
@@ -74,22 +83,35 @@ struct SimulatorHarness: Sendable {
                               logger: TestDatabase.logger)
         let group = ServiceGroup(configuration: .init(services: [app, simulator.worker], logger: TestDatabase.logger))
         let running = Task { try await group.run() }
-        let harness = SimulatorHarness(port: port, simulator: simulator, receiver: receiver, http: http)
+        let harness = SimulatorHarness(port: port, simulator: simulator, receiver: receiver, http: http, slowCalls: slowCalls)
         do {
             try await harness.waitUntilServing()
             let value = try await body(harness)
             await group.triggerGracefulShutdown()
             _ = await running.result
             try await http.shutdown()
-            await pool.shutdown()
             return value
         } catch {
             await group.triggerGracefulShutdown()
             _ = await running.result
             try? await http.shutdown()
-            await pool.shutdown()
             throw error
         }
+    }
+
+    /// One small pool for every harness of the test process: the suites run in parallel and
+    /// must not take the test cluster's connection slots from the other suites.
+    private static func sharedPool() async throws -> PostgresPool {
+        try await TestDatabase.migrate()
+        _ = try TestDatabase.appURL
+        return SharedPool.pool
+    }
+
+    private enum SharedPool {
+        // The environment was checked above, before this is first touched.
+        static let pool = PostgresPool(
+            configuration: try! PostgresConfiguration(url: try! TestDatabase.appURL, maxConnections: 6, acquireTimeout: .seconds(60)),
+            logger: TestDatabase.logger)
     }
 
     private func waitUntilServing() async throws {
@@ -213,4 +235,11 @@ struct SimulatorHarness: Sendable {
 struct HarnessError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
+}
+
+/// A thread-safe count.
+final class Counter: Sendable {
+    private let count = Mutex(0)
+    func increment() { count.withLock { $0 += 1 } }
+    var value: Int { count.withLock { $0 } }
 }

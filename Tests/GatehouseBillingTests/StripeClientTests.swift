@@ -203,3 +203,25 @@ extension SimulatorHarness {
         return try await client.retrieveSubscription(id: id)
     }
 }
+
+/// Timeouts and unreachable servers: bounded retries, then a clear error.
+@Suite struct StripeClientTransportTests {
+    @Test func aSlowAnswerTimesOutAndIsRetried() async throws {
+        try await SimulatorHarness.run { harness in
+            let slow = URL(string: "\(harness.baseURL)/slow")!
+            let client = StripeClient(apiBase: slow, secretKey: harness.secretKey, httpClient: harness.http,
+                                      timeout: .milliseconds(200), maxRetries: 1, retryBaseDelay: .milliseconds(10))
+            let error = await #expect(throws: StripeError.self) { try await client.retrieveSubscription(id: "sub_slow") }
+            #expect(error?.kind == .timeout)
+            try await harness.eventually("both attempts reached the server") { harness.slowCalls.value >= 2 }
+        }
+    }
+
+    @Test func anUnreachableServerIsAConnectionError() async throws {
+        let port = try SimulatorHarness.freePort()
+        let client = StripeClient(apiBase: URL(string: "http://127.0.0.1:\(port)/stripe-sim")!, secretKey: "sk_test_x",
+                                  timeout: .seconds(5), maxRetries: 2, retryBaseDelay: .milliseconds(10))
+        let error = await #expect(throws: StripeError.self) { try await client.retrieveSubscription(id: "sub_x") }
+        #expect(error?.kind == .connection)
+    }
+}
