@@ -24,13 +24,19 @@ struct AccountMailFlowTests {
             #expect(mail.contains("http://127.0.0.1:8080/auth/verify-email?token="))
             let token = try TestMail.token(in: mail)
 
-            // Drained from the outbox: marked sent.
-            let unsent = try await withDatabase { database in
-                try await database.withTenant(user.tenantID) { db in
-                    try await db.query("SELECT count(*) AS n FROM mail_outbox WHERE sent_at IS NULL").first!.decode("n", as: Int.self)
+            // Drained from the outbox: marked sent right after the file is written, so wait for it.
+            var unsent = -1
+            let deadline = ContinuousClock.now + .seconds(30)
+            while ContinuousClock.now < deadline {
+                unsent = try await withDatabase { database in
+                    try await database.withTenant(user.tenantID) { db in
+                        try await db.query("SELECT count(*) AS n FROM mail_outbox WHERE sent_at IS NULL").first!.decode("n", as: Int.self)
+                    }
                 }
+                if unsent == 0 { break }
+                try await Task.sleep(for: .milliseconds(100))
             }
-            #expect(unsent == 0)
+            #expect(unsent == 0, "the verification mail was not marked sent within 30 s")
 
             // Wrong purpose: a verification token does not reset a password.
             let wrongPurpose = try await client.send(.post, "/api/v2/auth/reset-password", json: ["token": token, "new_password": "another password"])
