@@ -33,6 +33,7 @@ import urllib.request
 from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
@@ -169,7 +170,21 @@ class Walk:
         """Clicks the link or button labelled `text` and waits for the next page."""
         page = self.driver.find_element(By.TAG_NAME, "html")
         self.driver.find_element(By.XPATH, f"//*[self::a or self::button][normalize-space()='{text}']").click()
-        self.wait.until(EC.staleness_of(page))
+        self.wait.until(self._replaced(page))
+
+    @staticmethod
+    def _replaced(page):
+        """`EC.staleness_of`, except that chromedriver may report a node of the old document as
+        "does not belong to the document" (an inspector error) instead of stale: that is the
+        same answer, the page was replaced."""
+        stale = EC.staleness_of(page)
+
+        def predicate(driver):
+            try:
+                return stale(driver)
+            except WebDriverException as error:
+                return "does not belong to the document" in str(error)
+        return predicate
 
     def run(self):
         email_address = f"owner-{secrets.token_hex(4)}@example.com"
