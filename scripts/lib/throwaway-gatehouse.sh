@@ -8,9 +8,8 @@
 #   ...                                  # server, then cluster, stopped and deleted on EXIT/INT/TERM
 #
 # Starts a throwaway PostgreSQL (scripts/lib/throwaway-postgres.sh), migrates it, creates a
-# master key, and serves the built binary on a port the kernel picks (PORT=0, read back from the
-# server's "listening on" log line, so no other process can take it in between). Cheap Argon2,
-# mail to files.
+# master key, and serves the built binary on a free port with PUBLIC_URL set to it (the port is
+# read back from the server's "listening on" log line). Cheap Argon2, mail to files.
 #
 # Exports: GATEHOUSE_URL, GATEHOUSE_MASTER_KEY, GATEHOUSE_MAIL_DIR (one .eml per mail),
 # GATEHOUSE_WORK (scratch folder, deleted on exit; server.log is there), GATEHOUSE_BIN_PATH,
@@ -79,7 +78,13 @@ throwaway_gatehouse_start() {
     GATEHOUSE_MASTER_KEY="$("$gatehouse" admin create-master-key --name throwaway 2>>"$_tg_work/migrate.log" | tail -n 1)"
     export GATEHOUSE_MASTER_KEY
 
-    env HOST=127.0.0.1 PORT=0 LOG_FORMAT=json LOG_LEVEL="${LOG_LEVEL:-info}" \
+    # PUBLIC_URL must name the real port: mail links and the built-in Stripe simulator's address
+    # (STRIPE_API_BASE defaults to PUBLIC_URL/stripe-sim) are built from it, so the port is picked
+    # here rather than by the kernel at bind time.
+    local public_port
+    public_port="$(throwaway_pg_free_port)"
+    env HOST=127.0.0.1 PORT="$public_port" PUBLIC_URL="http://127.0.0.1:$public_port" \
+        LOG_FORMAT=json LOG_LEVEL="${LOG_LEVEL:-info}" \
         MAIL_TRANSPORT="file:$GATEHOUSE_MAIL_DIR" \
         ARGON2_MEMORY_KIB=1024 ARGON2_ITERATIONS=1 \
         "$@" \
