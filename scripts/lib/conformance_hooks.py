@@ -19,6 +19,35 @@ import urllib.request
 
 import schemathesis
 
+
+def _serialize_ast_conversions() -> None:
+    """CPython before 3.13 keeps the AST converter's recursion depth in interpreter-wide
+    state (gh-106905), so two schemathesis workers describing a Hypothesis lambda at once
+    fail with `SystemError: AST constructor recursion depth mismatch`. Serialize the two
+    entry points that convert ASTs; the fuzzer spends almost no time in them."""
+    import ast
+    import builtins
+    import sys
+
+    if sys.version_info >= (3, 13):
+        return
+    lock = threading.RLock()
+    original_parse, original_compile = ast.parse, builtins.compile
+
+    def parse(*args, **kwargs):
+        with lock:
+            return original_parse(*args, **kwargs)
+
+    def compile_(*args, **kwargs):
+        with lock:
+            return original_compile(*args, **kwargs)
+
+    ast.parse = parse
+    builtins.compile = compile_
+
+
+_serialize_ast_conversions()
+
 BASE_URL = os.environ["CONFORMANCE_BASE_URL"]
 MASTER_KEY = os.environ["CONFORMANCE_MASTER_KEY"]
 ALL_SCOPES = [
