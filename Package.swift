@@ -30,6 +30,10 @@ let package = Package(
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
         // Already built for the OpenAPI generator; the server reads `x-auth`/`x-scopes` with it.
         .package(url: "https://github.com/jpsim/Yams.git", "5.0.1"..<"7.0.0"),
+        // The Stripe adapter and the simulator's webhook sender speak HTTP with it.
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        // Header names for the Stripe simulator's routes (already resolved through Hummingbird).
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
     targets: [
         // System libraries: libpq (the only way Gatehouse talks to Postgres) and libargon2.
@@ -106,10 +110,28 @@ let package = Package(
             swiftSettings: swiftSettings + [.enableUpcomingFeature("InternalImportsByDefault")],
             plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
         ),
+        // Stripe's wire format (client, webhook signatures) and the Stripe simulator.
+        .target(
+            name: "GatehouseBilling",
+            dependencies: [
+                "Postgres",
+                "GatehouseStore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "gatehouse",
             dependencies: [
                 "GatehouseAPI",
+                "GatehouseBilling",
                 "GatehouseStore",
                 "Postgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -140,6 +162,23 @@ let package = Package(
         .testTarget(
             name: "GatehouseCoreTests",
             dependencies: ["GatehouseCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "GatehouseBillingTests",
+            dependencies: [
+                "GatehouseBilling",
+                "GatehouseTestSupport",
+                "GatehouseStore",
+                "Postgres",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
