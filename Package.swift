@@ -105,6 +105,8 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                // METRICS_TOKEN is compared as SHA-256 digests in constant time.
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             // Generated code uses `package import`; implicit imports must then be internal.
             swiftSettings: swiftSettings + [.enableUpcomingFeature("InternalImportsByDefault")],

@@ -57,6 +57,11 @@ public struct AppConfiguration: Sendable {
     /// Most usage records held in memory while the database is slow or away
     /// (`USAGE_QUEUE_CAPACITY`); beyond it new records are dropped, logged and counted.
     public var usageQueueCapacity: Int = 100_000
+    /// When set, `GET /metrics` asks for `Authorization: Bearer <token>` (`METRICS_TOKEN`). A secret: never log it.
+    public var metricsToken: String? = nil
+    /// When set, `/metrics` is served only on this port (`METRICS_PORT`, same `HOST`) and the API
+    /// port answers 404 there; 0 picks a free port (tests).
+    public var metricsPort: Int? = nil
 
     /// `POST /api/v2/messages` costs 0.010000; everything else is free.
     public static let defaultRoutePrices: [String: Decimal] = ["POST /api/v2/messages": Decimal(string: "0.01")!]
@@ -193,6 +198,19 @@ public struct AppConfiguration: Sendable {
         }
         usageFlushInterval = .milliseconds(try integer("USAGE_FLUSH_INTERVAL_MS", 1000, 10...600_000))
         usageQueueCapacity = try integer("USAGE_QUEUE_CAPACITY", 100_000, 100...10_000_000)
+        if let token = environment["METRICS_TOKEN"], !token.isEmpty {
+            guard token.count >= 16, token.allSatisfy({ $0.isASCII && !$0.isWhitespace }) else {
+                throw ConfigurationError(description: "METRICS_TOKEN must be at least 16 printable ASCII characters (e.g. openssl rand -hex 32)")
+            }
+            metricsToken = token
+        }
+        if let text = environment["METRICS_PORT"], !text.isEmpty {
+            let metricsPort = try integer("METRICS_PORT", 0, 1...65535)
+            guard metricsPort != port else {
+                throw ConfigurationError(description: "METRICS_PORT must differ from PORT")
+            }
+            self.metricsPort = metricsPort
+        }
         if let caFile = environment["SMTP_CA_FILE"], !caFile.isEmpty {
             guard FileManager.default.isReadableFile(atPath: caFile) else {
                 throw ConfigurationError(description: "SMTP_CA_FILE must be a readable PEM file of CA certificates")

@@ -46,6 +46,8 @@ public func buildApplication(
     router.middlewares.add(HTTPMetricsMiddleware(registry: registry))
     router.middlewares.add(ProblemMiddleware())
     router.middlewares.add(BodyLimitMiddleware(maxBytes: configuration.maxBodyBytes))
+    router.middlewares.add(MetricsAccessMiddleware<AppRequestContext>(
+        servedElsewhere: configuration.metricsPort != nil, token: configuration.metricsToken))
 
     let workers = BlockingWorkerPool(threads: configuration.argon2Threads, queueLimit: configuration.argon2QueueLimit)
     let accounts = PostgresAccountRepository(database: database)
@@ -102,6 +104,7 @@ public func buildApplication(
         managedKeys: PostgresManagedKeyRepository(database: database),
         messaging: PostgresMessagingRepository(database: database),
         tenantSettings: PostgresTenantSettingsRepository(database: database),
+        auditEvents: PostgresAuditEventRepository(database: database),
         usage: PostgresUsageReportRepository(database: database),
         messagePrice: Money(exactly: configuration.routePrices["POST /api/v2/messages"] ?? 0) ?? .zero
     )
@@ -119,5 +122,28 @@ public func buildApplication(
     // Shutdown runs in reverse: the server stops first, then the mail worker, then the
     // recorder drains the usage queue, then the pool closes.
     app.addServices(pool, housekeeping, usageRecorder, mailWorker)
+    if let metricsPort = configuration.metricsPort {
+        app.addServices(makeMetricsApplication(
+            MetricsExporter(registry: registry, pool: pool), host: configuration.host, port: metricsPort,
+            token: configuration.metricsToken, logger: logger))
+    }
     return app
+}
+
+/// `/metrics` alone on its own port (`METRICS_PORT`), e.g. one that only the monitoring network reaches.
+func makeMetricsApplication(
+    _ exporter: MetricsExporter, host: String, port: Int, token: String?, logger: Logger
+) -> some ApplicationProtocol {
+    let router = Router(context: AppRequestContext.self)
+    router.middlewares.add(RequestScopeMiddleware())
+    router.middlewares.add(ProblemMiddleware())
+    router.middlewares.add(MetricsAccessMiddleware<AppRequestContext>(servedElsewhere: false, token: token))
+    router.get(RouterPath(MetricsAccessMiddleware<AppRequestContext>.path)) { _, _ in
+        Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: exporter.render())))
+    }
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(host, port: port), serverName: "gatehouse-metrics"),
+        logger: logger)
 }

@@ -22,6 +22,8 @@ struct GatehouseService: APIProtocol {
     let messaging: any MessagingRepository
     /// Tenant settings and the consent ledger.
     let tenantSettings: any TenantSettingsRepository
+    /// The append-only audit log (changes append to it through their repositories).
+    let auditEvents: any AuditEventRepository
     /// The tenant's usage from the rollups, and the meters its services report (`/usage`).
     let usage: any UsageReportRepository
     /// What one `POST /api/v2/messages` costs (recorded on the message).

@@ -66,7 +66,7 @@ public struct PostgresManagedKeyRepository: ManagedKeyRepository {
         return try await database.withTenant(tenantID, body)
     }
 
-    public func create(_ draft: ManagedKeyDraft) async throws -> ManagedKey {
+    public func create(_ draft: ManagedKeyDraft, audit: AuditEvent) async throws -> ManagedKey {
         let tenantID = draft.tenantID ?? UUID()
         return try await database.withTenant(tenantID) { session in
             if draft.tenantID == nil {
@@ -93,7 +93,9 @@ public struct PostgresManagedKeyRepository: ManagedKeyRepository {
                     \(draft.rateLimitSessions)::integer)
                 RETURNING \(unescaped: Self.columns)
                 """).first!
-            return try Self.decodeKey(row)
+            let key = try Self.decodeKey(row)
+            try await AuditLog.append(audit.on("api_key", key.id), tenantID: tenantID, in: session)
+            return key
         }
     }
 
@@ -140,9 +142,9 @@ public struct PostgresManagedKeyRepository: ManagedKeyRepository {
         }
     }
 
-    public func update(id: UUID, _ changes: ManagedKeyChanges) async throws -> ManagedKey? {
+    public func update(id: UUID, _ changes: ManagedKeyChanges, audit: AuditEvent) async throws -> ManagedKey? {
         try await inTenant(ofKey: id) { session in
-            try await session.query("""
+            try await Self.audited(audit, id: id, in: session, try await session.query("""
                 UPDATE api_keys k SET
                     name = COALESCE(\(changes.name), k.name),
                     rate_limit_rpm = COALESCE(\(changes.rateLimitGeneral)::integer, k.rate_limit_rpm),
@@ -154,32 +156,35 @@ public struct PostgresManagedKeyRepository: ManagedKeyRepository {
                     metadata = COALESCE(\(changes.metadataJSON.map { PostgresJSON(text: $0) }), k.metadata)
                  WHERE k.id = \(id)
                 RETURNING \(unescaped: Self.columns)
-                """).first.map(Self.decodeKey)
+                """).first.map(Self.decodeKey))
         }
     }
 
-    public func setActive(id: UUID, _ active: Bool) async throws -> ManagedKey? {
+    public func setActive(id: UUID, _ active: Bool, audit: AuditEvent) async throws -> ManagedKey? {
         try await inTenant(ofKey: id) { session in
-            try await session.query("""
+            try await Self.audited(audit, id: id, in: session, try await session.query("""
                 UPDATE api_keys k SET is_active = \(active) WHERE k.id = \(id)
                 RETURNING \(unescaped: Self.columns)
-                """).first.map(Self.decodeKey)
+                """).first.map(Self.decodeKey))
         }
     }
 
-    public func delete(id: UUID) async throws -> Bool {
-        try await inTenant(ofKey: id) { session -> Bool? in
+    public func delete(id: UUID, audit: AuditEvent) async throws -> Bool {
+        guard let tenantID = try await tenant(ofKey: id) else { return false }
+        return try await database.withTenant(tenantID) { session in
             // "Its sessions lose access": they end with the key (and stop counting against
             // the tenant's plan), rather than lingering without an owner.
             try await session.execute("""
                 UPDATE messaging_sessions SET state = 'deleted', deleted_at = now()
                  WHERE api_key_id = \(id) AND state <> 'deleted'
                 """)
-            return try await session.execute("DELETE FROM api_keys WHERE id = \(id)") > 0
-        } ?? false
+            guard try await session.execute("DELETE FROM api_keys WHERE id = \(id)") > 0 else { return false }
+            try await AuditLog.append(audit.on("api_key", id), tenantID: tenantID, in: session)
+            return true
+        }
     }
 
-    public func extendTrial(id: UUID, days: Int) async throws -> ManagedKey? {
+    public func extendTrial(id: UUID, days: Int, audit: AuditEvent) async throws -> ManagedKey? {
         try await inTenant(ofKey: id) { session in
             guard let row = try await session.query("""
                 UPDATE api_keys k
@@ -190,11 +195,11 @@ public struct PostgresManagedKeyRepository: ManagedKeyRepository {
                 if try await session.query("SELECT 1 FROM api_keys WHERE id = \(id)").isEmpty { return nil }
                 throw GatehouseError(.conflict, "The key is not a trial key.")
             }
-            return try Self.decodeKey(row)
+            return try await Self.audited(audit, id: id, in: session, try Self.decodeKey(row))
         }
     }
 
-    public func convertToPaid(id: UUID, _ conversion: ManagedKeyConversion) async throws -> ManagedKey? {
+    public func convertToPaid(id: UUID, _ conversion: ManagedKeyConversion, audit: AuditEvent) async throws -> ManagedKey? {
         try await inTenant(ofKey: id) { session in
             guard let row = try await session.query("""
                 UPDATE api_keys k SET
@@ -213,8 +218,16 @@ public struct PostgresManagedKeyRepository: ManagedKeyRepository {
                 if try await session.query("SELECT 1 FROM api_keys WHERE id = \(id)").isEmpty { return nil }
                 throw GatehouseError(.conflict, "The key is not a trial key.")
             }
-            return try Self.decodeKey(row)
+            return try await Self.audited(audit, id: id, in: session, try Self.decodeKey(row))
         }
+    }
+
+    /// Appends `audit` about key `id` to the key's tenant when `key` is there (the change happened).
+    private static func audited(_ audit: AuditEvent, id: UUID, in session: PostgresSession, _ key: ManagedKey?) async throws
+        -> ManagedKey? {
+        guard let key else { return nil }
+        try await AuditLog.append(audit.on("api_key", id), tenantID: key.tenantID, in: session)
+        return key
     }
 
     public func sessionUsage(id: UUID) async throws

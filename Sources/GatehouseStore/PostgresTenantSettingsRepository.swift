@@ -1,4 +1,5 @@
 import Foundation
+import GatehouseCore
 import Postgres
 
 /// `TenantSettingsRepository` over Postgres. The ledger table only accepts INSERT from the
@@ -28,7 +29,8 @@ public struct PostgresTenantSettingsRepository: TenantSettingsRepository {
             """).first.map(Self.decodeSettings) ?? TenantSettings()
     }
 
-    public func update(tenantID: UUID, _ changes: TenantSettingsChanges, actor: ConsentActor) async throws -> TenantSettings {
+    public func update(tenantID: UUID, _ changes: TenantSettingsChanges, actor: ConsentActor, audit: AuditEvent) async throws
+        -> TenantSettings {
         try await database.withTenant(tenantID) { session in
             // Make sure the row exists, then lock it: two concurrent changes of the consent
             // flag then each see the other's result, and each real change is recorded once.
@@ -54,6 +56,7 @@ public struct PostgresTenantSettingsRepository: TenantSettingsRepository {
                             \(actor.userID), \(actor.ip), \(actor.userAgent))
                     """)
             }
+            try await AuditLog.append(audit, tenantID: tenantID, in: session)
             return after
         }
     }

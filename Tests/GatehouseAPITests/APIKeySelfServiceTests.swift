@@ -131,23 +131,25 @@ struct APIKeySelfServiceTests {
     @Test func patchChangesLimitsRemovesTheCapAndANewPeriodResetsUsed() async throws {
         let clock = TestClock("2026-03-10T12:00:00Z")
         let tenant = try await TestKeys.tenant()
-        let admin = try await TestKeys.create(tenantID: tenant, scopes: [.accountManage], rateLimitRPM: 0,
-                                              spendLimit: 10, spendPeriod: "month")
+        // A key may not change its own limits (KeyGrantPolicy): an uncapped key changes another's.
+        let admin = try await TestKeys.create(tenantID: tenant, scopes: [.accountManage], rateLimitRPM: 0)
+        let target = try await TestKeys.create(tenantID: tenant, scopes: [.accountManage], rateLimitRPM: 0,
+                                               spendLimit: 10, spendPeriod: "month")
         var configuration = try await APIKeyHotPathTests.configuration(clock: clock, prices: ["GET /api/v2/api-keys": 2])
         configuration.usageFlushInterval = .milliseconds(50)
         try await TestApp.run(configuration) { client in
             for _ in 0..<2 {
-                try await client.execute(uri: "/api/v2/api-keys", method: .get, headers: [Self.apiKey: admin.raw]) { response in
+                try await client.execute(uri: "/api/v2/api-keys", method: .get, headers: [Self.apiKey: target.raw]) { response in
                     #expect(response.status == .ok)
                 }
             }
-            try await client.execute(uri: "/api/v2/api-keys/\(admin.id)", method: .get, headers: [Self.apiKey: admin.raw]) { response in
+            try await client.execute(uri: "/api/v2/api-keys/\(target.id)", method: .get, headers: [Self.apiKey: target.raw]) { response in
                 let key = try response.json
                 #expect(key["spend_period_used"] as? String == "4.000000")
                 #expect(key["spend_period_start"] as? String == "2026-03-01T00:00:00Z")
             }
             // Same period: used is kept.
-            try await client.execute(uri: "/api/v2/api-keys/\(admin.id)", method: .patch, headers: Self.headers(admin.raw),
+            try await client.execute(uri: "/api/v2/api-keys/\(target.id)", method: .patch, headers: Self.headers(admin.raw),
                                      body: Self.json(["name": "renamed", "rate_limit_rpm": 7, "spend_period": "month"])) { response in
                 #expect(response.status == .ok)
                 let key = try response.json
@@ -157,7 +159,7 @@ struct APIKeySelfServiceTests {
                 #expect(key["spend_limit"] as? String == "10.000000")
             }
             // A new period starts now with nothing used.
-            try await client.execute(uri: "/api/v2/api-keys/\(admin.id)", method: .patch, headers: Self.headers(admin.raw),
+            try await client.execute(uri: "/api/v2/api-keys/\(target.id)", method: .patch, headers: Self.headers(admin.raw),
                                      body: Self.json(["spend_period": "week"])) { response in
                 let key = try response.json
                 #expect(key["spend_period"] as? String == "week")
@@ -165,16 +167,16 @@ struct APIKeySelfServiceTests {
                 #expect(key["spend_period_start"] as? String == "2026-03-09T00:00:00Z")
             }
             // null removes the cap; an absent spend_limit keeps it.
-            try await client.execute(uri: "/api/v2/api-keys/\(admin.id)", method: .patch, headers: Self.headers(admin.raw),
+            try await client.execute(uri: "/api/v2/api-keys/\(target.id)", method: .patch, headers: Self.headers(admin.raw),
                                      body: Self.json(["name": "keep cap"])) { response in
                 #expect((try? response.json)?["spend_limit"] as? String == "10.000000")
             }
-            try await client.execute(uri: "/api/v2/api-keys/\(admin.id)", method: .patch, headers: Self.headers(admin.raw),
+            try await client.execute(uri: "/api/v2/api-keys/\(target.id)", method: .patch, headers: Self.headers(admin.raw),
                                      body: ByteBuffer(string: #"{"spend_limit": null}"#)) { response in
                 #expect(response.status == .ok)
                 #expect((try? response.json)?["spend_limit"] == nil)
             }
-            try await client.execute(uri: "/api/v2/api-keys", method: .get, headers: [Self.apiKey: admin.raw]) { response in
+            try await client.execute(uri: "/api/v2/api-keys", method: .get, headers: [Self.apiKey: target.raw]) { response in
                 #expect(response.headers[HTTPField.Name("X-Spend-Period-Limit")!] == nil)
                 #expect(response.headers[HTTPField.Name("X-RateLimit-Limit")!] == "7")
             }

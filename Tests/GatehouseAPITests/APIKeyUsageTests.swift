@@ -114,7 +114,8 @@ struct APIKeyUsageTests {
     @Test func refusedCallsAreLoggedWithTheirStatus() async throws {
         let clock = TestClock("2026-03-10T10:00:00Z")
         let tenant = try await TestKeys.tenant()
-        let admin = try await TestKeys.create(tenantID: tenant, scopes: [.accountManage], rateLimitRPM: 0)
+        // A key reaches only keys whose scopes are a subset of its own.
+        let admin = try await TestKeys.create(tenantID: tenant, scopes: [.accountManage, .usageRead], rateLimitRPM: 0)
         let target = try await TestKeys.create(tenantID: tenant, scopes: [.usageRead], rateLimitRPM: 1)
         try await TestApp.run(try await APIKeyHotPathTests.configuration(clock: clock)) { client in
             // Admitted but missing the scope (403), then refused by the rate limit (429).

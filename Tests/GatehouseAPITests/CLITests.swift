@@ -28,7 +28,7 @@ struct CLITests {
         try await TestDatabase.migrate()
         let result = try await GatehouseBinary.run(
             ["admin", "create-master-key", "--name", "cli-test"],
-            environment: ["DATABASE_URL": try TestDatabase.appURL, "KEY_PEPPER": "cli-test-pepper-0000000000000000000000000000"]
+            environment: ["MIGRATION_DATABASE_URL": try TestDatabase.ownerURL, "KEY_PEPPER": "cli-test-pepper-0000000000000000000000000000"]
         )
         #expect(result.status == 0, "\(result.stderr)")
         let lastLine = try #require(result.stdout.split(separator: "\n").last.map(String.init))

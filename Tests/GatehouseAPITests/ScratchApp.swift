@@ -31,7 +31,7 @@ enum ScratchApp {
             throw error
         }
         let appURL = try TestDatabase.replacingDatabase(in: try TestDatabase.appURL, with: scratch.name)
-        let masterKey = try await TestMasterKey.create(databaseURL: appURL)
+        let masterKey = try await TestMasterKey.create(databaseURL: scratch.ownerURL)
         var configuration = try await TestApp.configuration()
         configuration.databaseURL = appURL
         let pool = PostgresPool(configuration: try PostgresConfiguration(url: appURL, maxConnections: 2), logger: TestDatabase.logger)

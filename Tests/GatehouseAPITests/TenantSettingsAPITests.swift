@@ -1,4 +1,5 @@
 import Foundation
+import GatehouseCore
 import GatehouseStore
 import GatehouseTestSupport
 import HTTPTypes
@@ -105,7 +106,8 @@ struct TenantSettingsAPITests {
         let tenant = try await TestTenant.create(in: app)
         try await PostgresTenantSettingsRepository(database: app).update(
             tenantID: tenant, .init(aiConsentEnabled: true),
-            actor: .init(userID: nil, ip: "192.0.2.1", userAgent: "test"))
+            actor: .init(userID: nil, ip: "192.0.2.1", userAgent: "test"),
+            audit: AuditEvent(actor: .system, action: "tenant_settings.update"))
 
         for database in [app, owner] {
             for statement: PostgresQuery in [

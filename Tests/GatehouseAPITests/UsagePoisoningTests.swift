@@ -187,7 +187,8 @@ struct UsagePoisoningTests {
         let clock = TestClock("2026-03-10T10:00:00Z")
         let tenant = try await TestKeys.tenant()
         let service = try await TestKeys.create(tenantID: tenant, scopes: [.keysVerify], rateLimitRPM: 0)
-        let admin = try await TestKeys.create(tenantID: tenant, scopes: [.accountManage], rateLimitRPM: 0)
+        // A key reaches only keys whose scopes are a subset of its own (KeyGrantPolicy).
+        let admin = try await TestKeys.create(tenantID: tenant, scopes: [.accountManage, .usageRead], rateLimitRPM: 0)
         let target = try await TestKeys.create(tenantID: tenant, scopes: [.usageRead], rateLimitRPM: 1)
         try await TestApp.run(try await APIKeyHotPathTests.configuration(clock: clock)) { client in
             for expected in ["valid", "rate_limited"] {

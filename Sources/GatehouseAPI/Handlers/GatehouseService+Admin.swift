@@ -57,7 +57,12 @@ extension GatehouseService {
             rateLimitMessages: Self.capOrNil(messages ?? PostgresManagedKeyRepository.PaidDefaults.rateLimitMessages),
             rateLimitSessions: Self.capOrNil(sessions ?? PostgresManagedKeyRepository.PaidDefaults.rateLimitSessions),
             maxSessions: maxSessions ?? PostgresManagedKeyRepository.PaidDefaults.maxSessions,
-            metadataJSON: metadata))
+            metadataJSON: metadata),
+            audit: .byRequest("api_key.create", changes: [
+                "name": .string(name), "type": .string(body._type.rawValue), "is_admin": .bool(isAdmin),
+                "rate_limit_general": .optional(general), "rate_limit_messages": .optional(messages),
+                "rate_limit_sessions": .optional(sessions), "max_sessions": .optional(maxSessions),
+                "managed": true]))
         requestLogger.info("admin created a managed key", metadata: [
             "api_key_id": .string(key.id.uuidString.lowercased()), "tenant_id": .string(key.tenantID.uuidString.lowercased())])
         return .created(.init(body: .json(.init(
@@ -85,7 +90,11 @@ extension GatehouseService {
             rateLimitMessages: Self.capOrNil(messages ?? TrialDefaults.rateLimitMessages),
             rateLimitSessions: TrialDefaults.rateLimitSessions,
             maxSessions: maxSessions ?? TrialDefaults.maxSessions,
-            metadataJSON: "{}"))
+            metadataJSON: "{}"),
+            audit: .byRequest("api_key.create", changes: [
+                "name": .string("Trial: " + name), "trial_days": .int(body.trialDays),
+                "allowed_numbers": .strings(body.allowedNumbers), "rate_limit_messages": .optional(messages),
+                "max_sessions": .optional(maxSessions), "managed": true]))
         requestLogger.info("admin created a trial key", metadata: [
             "api_key_id": .string(key.id.uuidString.lowercased()), "tenant_id": .string(key.tenantID.uuidString.lowercased())])
         return .created(.init(body: .json(.init(
@@ -112,14 +121,15 @@ extension GatehouseService {
             rateLimitSessions: try Self.checkCount(body.rateLimitSessions, field: "rate_limit_sessions", minimum: 0),
             maxSessions: try Self.checkCount(body.maxSessions, field: "max_sessions", minimum: 1),
             metadataJSON: try body.metadata.map(Self.metadataJSON))
-        guard let key = try await managedKeys.update(id: id, changes) else { throw GatehouseError.notFound("API key") }
+        guard let key = try await managedKeys.update(id: id, changes, audit: .byRequest("api_key.update", changes: Self.audited(changes)))
+        else { throw GatehouseError.notFound("API key") }
         return .ok(.init(body: .json(try Self.adminKey(key))))
     }
 
     /// DELETE /api/v2/admin/api-keys/{id}
     func adminKeysDelete(_ input: Operations.AdminKeysDelete.Input) async throws -> Operations.AdminKeysDelete.Output {
         let id = try Self.adminKeyID(input.path.id)
-        guard try await managedKeys.delete(id: id) else { throw GatehouseError.notFound("API key") }
+        guard try await managedKeys.delete(id: id, audit: .byRequest("api_key.delete")) else { throw GatehouseError.notFound("API key") }
         requestLogger.info("admin deleted a key permanently", metadata: ["api_key_id": .string(id.uuidString.lowercased())])
         return .noContent(.init())
     }
@@ -133,21 +143,22 @@ extension GatehouseService {
             rateLimitGeneral: try Self.checkCount(body.general, field: "general", minimum: 0),
             rateLimitMessages: try Self.checkCount(body.messages, field: "messages", minimum: 0),
             rateLimitSessions: try Self.checkCount(body.sessions, field: "sessions", minimum: 0))
-        guard let key = try await managedKeys.update(id: id, changes) else { throw GatehouseError.notFound("API key") }
+        guard let key = try await managedKeys.update(id: id, changes, audit: .byRequest("api_key.update", changes: Self.audited(changes)))
+        else { throw GatehouseError.notFound("API key") }
         return .ok(.init(body: .json(try Self.adminKey(key))))
     }
 
     /// POST /api/v2/admin/api-keys/{id}/deactivate
     func adminKeysDeactivate(_ input: Operations.AdminKeysDeactivate.Input) async throws -> Operations.AdminKeysDeactivate.Output {
         let id = try Self.adminKeyID(input.path.id)
-        guard let key = try await managedKeys.setActive(id: id, false) else { throw GatehouseError.notFound("API key") }
+        guard let key = try await managedKeys.setActive(id: id, false, audit: .byRequest("api_key.deactivate")) else { throw GatehouseError.notFound("API key") }
         return .ok(.init(body: .json(try Self.adminKey(key))))
     }
 
     /// POST /api/v2/admin/api-keys/{id}/activate
     func adminKeysActivate(_ input: Operations.AdminKeysActivate.Input) async throws -> Operations.AdminKeysActivate.Output {
         let id = try Self.adminKeyID(input.path.id)
-        guard let key = try await managedKeys.setActive(id: id, true) else { throw GatehouseError.notFound("API key") }
+        guard let key = try await managedKeys.setActive(id: id, true, audit: .byRequest("api_key.activate")) else { throw GatehouseError.notFound("API key") }
         return .ok(.init(body: .json(try Self.adminKey(key))))
     }
 
@@ -156,7 +167,8 @@ extension GatehouseService {
         let id = try Self.adminKeyID(input.path.id)
         guard case .json(let body) = input.body else { throw GatehouseError.invalidRequest("Send a JSON body.") }
         guard (1...365).contains(body.days) else { throw GatehouseError.validation("days", "must be 1 to 365") }
-        guard let key = try await managedKeys.extendTrial(id: id, days: body.days) else { throw GatehouseError.notFound("API key") }
+        guard let key = try await managedKeys.extendTrial(
+            id: id, days: body.days, audit: .byRequest("api_key.extend_trial", changes: ["days": .int(body.days)])) else { throw GatehouseError.notFound("API key") }
         return .ok(.init(body: .json(try Self.adminKey(key))))
     }
 
@@ -169,7 +181,10 @@ extension GatehouseService {
             rateLimitGeneral: try Self.checkCount(body.rateLimitGeneral, field: "rate_limit_general", minimum: 0),
             rateLimitMessages: try Self.checkCount(body.rateLimitMessages, field: "rate_limit_messages", minimum: 0),
             maxSessions: try Self.checkCount(body.maxSessions, field: "max_sessions", minimum: 1))
-        guard let key = try await managedKeys.convertToPaid(id: id, conversion) else { throw GatehouseError.notFound("API key") }
+        guard let key = try await managedKeys.convertToPaid(id: id, conversion, audit: .byRequest("api_key.convert_to_paid", changes: [
+            "type": .string(conversion.type), "rate_limit_general": .optional(conversion.rateLimitGeneral),
+            "rate_limit_messages": .optional(conversion.rateLimitMessages), "max_sessions": .optional(conversion.maxSessions)]))
+        else { throw GatehouseError.notFound("API key") }
         return .ok(.init(body: .json(try Self.adminKey(key))))
     }
 
@@ -209,6 +224,18 @@ extension GatehouseService {
     }
 
     // MARK: - Checks and presentation
+
+    /// What an operator's change sets, for the audit log (metadata is the customer's: only that it changed).
+    static func audited(_ changes: ManagedKeyChanges) -> [String: AuditValue] {
+        var audited: [String: AuditValue] = [:]
+        if let name = changes.name { audited["name"] = .string(name) }
+        if let value = changes.rateLimitGeneral { audited["rate_limit_general"] = .int(value) }
+        if let value = changes.rateLimitMessages { audited["rate_limit_messages"] = .int(value) }
+        if let value = changes.rateLimitSessions { audited["rate_limit_sessions"] = .int(value) }
+        if let value = changes.maxSessions { audited["max_sessions"] = .int(value) }
+        if changes.metadataJSON != nil { audited["metadata_changed"] = true }
+        return audited
+    }
 
     /// Managed keys hold the member scopes plus `sessions:manage`; admin keys hold every tenant scope.
     static func managedScopes(isAdmin: Bool) -> [String] {

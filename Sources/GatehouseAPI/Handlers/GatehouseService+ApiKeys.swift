@@ -28,7 +28,7 @@ extension GatehouseService {
         }
         let rows = try await keys.repository.list(
             tenantID: caller.tenantID, includeRevoked: input.query.includeRevoked ?? false,
-            limit: limit + 1, after: after, now: keys.clock())
+            limit: limit + 1, after: after, reachableBy: try await keyGrantPolicy(caller), now: keys.clock())
         let page = Array(rows.prefix(limit))
         let next = rows.count > limit ? page.last.map { Self.encodeKeyCursor($0.cursor) } : nil
         return .ok(.init(body: .json(.init(items: page.map(Self.apiKey), nextCursor: next))))
@@ -38,23 +38,31 @@ extension GatehouseService {
     func apiKeysCreate(_ input: Operations.ApiKeysCreate.Input) async throws -> Operations.ApiKeysCreate.Output {
         let caller = try Caller.current()
         guard case .json(let body) = input.body else { throw GatehouseError.invalidRequest("Send a JSON body.") }
+        let policy = try await keyGrantPolicy(caller)
         let name = try Self.validName(body.name)
-        let scopes = try caller.grantable(body.scopes.map(\.rawValue))
+        let scopes = try policy.grantableScopes(body.scopes.map(\.rawValue))
         if let days = body.expiresInDays, !(1...3650).contains(days) {
             throw GatehouseError.validation("expires_in_days", "must be between 1 and 3650")
         }
-        let rpm = try Self.validRateLimit(body.rateLimitRpm ?? 60)
-        let spendLimit = try body.spendLimit.map { try Self.validSpendLimit($0) }
+        let limits = KeyLimits(
+            rateLimitRPM: try Self.validRateLimit(body.rateLimitRpm ?? 60),
+            spendLimit: try body.spendLimit.map { try Self.validSpendLimit($0) },
+            spendPeriod: (body.spendPeriod ?? .month).rawValue)
+        try policy.checkNewKey(limits)
         let now = keys.clock()
         let raw = keys.format.generate(.live)
+        let expiresAt = body.expiresInDays.map { now.addingTimeInterval(Double($0) * 86_400) }
         let record = try await keys.repository.create(
             tenantID: caller.tenantID,
             NewAPIKey(
                 name: name, hash: keys.hasher.hash(raw), keyPrefix: KeyFormat.displayPrefix(of: raw), scopes: scopes,
-                expiresAt: body.expiresInDays.map { now.addingTimeInterval(Double($0) * 86_400) },
-                rateLimitRPM: rpm, spendLimit: spendLimit, spendPeriod: (body.spendPeriod ?? .month).rawValue,
-                createdByUserID: caller.userID),
-            now: now)
+                expiresAt: expiresAt, rateLimitRPM: limits.rateLimitRPM, spendLimit: limits.spendLimit,
+                spendPeriod: limits.spendPeriod, createdByUserID: caller.userID),
+            now: now,
+            audit: .byRequest("api_key.create", changes: [
+                "name": .string(name), "scopes": .strings(scopes), "expires_in_days": .optional(body.expiresInDays),
+                "rate_limit_rpm": .int(limits.rateLimitRPM), "spend_limit": .amount(limits.spendLimit),
+                "spend_period": .string(limits.spendPeriod)]))
         requestLogger.info("api key created", metadata: ["api_key_id": "\(record.id.uuidString.lowercased())"])
         return .created(.init(body: .json(Self.created(record, raw: raw))))
     }
@@ -63,7 +71,8 @@ extension GatehouseService {
     func apiKeysGet(_ input: Operations.ApiKeysGet.Input) async throws -> Operations.ApiKeysGet.Output {
         let caller = try Caller.current()
         let id = try Self.keyID(input.path.id)
-        guard let record = try await keys.repository.get(tenantID: caller.tenantID, id: id, now: keys.clock()) else {
+        guard let record = try await keys.repository.get(
+            tenantID: caller.tenantID, id: id, reachableBy: try await keyGrantPolicy(caller), now: keys.clock()) else {
             throw GatehouseError.notFound("API key")
         }
         return .ok(.init(body: .json(Self.apiKey(record))))
@@ -74,26 +83,49 @@ extension GatehouseService {
         let caller = try Caller.current()
         let id = try Self.keyID(input.path.id)
         guard case .json(let body) = input.body else { throw GatehouseError.invalidRequest("Send a JSON body.") }
+        let policy = try await keyGrantPolicy(caller)
         var changes = APIKeyChanges()
-        if let name = body.name { changes.name = try Self.validName(name) }
+        var audited: [String: AuditValue] = [:]
+        if let name = body.name {
+            changes.name = try Self.validName(name)
+            audited["name"] = .string(changes.name!)
+        }
         if let scopes = body.scopes {
             let unknown = scopes.filter { Scope(rawValue: $0) == nil }
             guard unknown.isEmpty else {
                 throw GatehouseError.validation("scopes", "unknown scope: \(unknown.sorted().joined(separator: ", "))")
             }
-            changes.scopes = try caller.grantable(scopes)
+            changes.scopes = try policy.grantableScopes(scopes)
+            audited["scopes"] = .strings(changes.scopes!)
         }
-        if let rpm = body.rateLimitRPM { changes.rateLimitRPM = try Self.validRateLimit(rpm) }
+        if let rpm = body.rateLimitRPM {
+            changes.rateLimitRPM = try Self.validRateLimit(rpm)
+            audited["rate_limit_rpm"] = .int(rpm)
+        }
         if body.spendLimitPresent {
             changes.spendLimit = .some(try body.spendLimit.map { try Self.validSpendLimit($0) })
+            audited["spend_limit"] = .optional(body.spendLimit)
         }
         if let period = body.spendPeriod {
             guard ["day", "week", "month", "forever"].contains(period) else {
                 throw GatehouseError.validation("spend_period", "must be one of day, week, month, forever")
             }
             changes.spendPeriod = period
+            audited["spend_period"] = .string(period)
         }
-        guard let record = try await keys.repository.update(tenantID: caller.tenantID, id: id, changes, now: keys.clock()) else {
+        let now = keys.clock()
+        guard let current = try await keys.repository.get(tenantID: caller.tenantID, id: id, reachableBy: policy, now: now) else {
+            throw GatehouseError.notFound("API key")
+        }
+        let currentLimits = KeyLimits(rateLimitRPM: current.rateLimitRPM, spendLimit: current.spendLimit,
+                                      spendPeriod: current.spendPeriod)
+        try policy.checkChange(ofKey: id, from: currentLimits, to: KeyLimits(
+            rateLimitRPM: changes.rateLimitRPM ?? currentLimits.rateLimitRPM,
+            spendLimit: changes.spendLimit ?? currentLimits.spendLimit,
+            spendPeriod: changes.spendPeriod ?? currentLimits.spendPeriod))
+        guard let record = try await keys.repository.update(
+            tenantID: caller.tenantID, id: id, changes, reachableBy: policy, now: now,
+            audit: .byRequest("api_key.update", changes: audited)) else {
             throw GatehouseError.notFound("API key")
         }
         return .ok(.init(body: .json(Self.apiKey(record))))
@@ -103,7 +135,9 @@ extension GatehouseService {
     func apiKeysRevoke(_ input: Operations.ApiKeysRevoke.Input) async throws -> Operations.ApiKeysRevoke.Output {
         let caller = try Caller.current()
         let id = try Self.keyID(input.path.id)
-        guard try await keys.repository.revoke(tenantID: caller.tenantID, id: id, now: keys.clock()) else {
+        guard try await keys.repository.revoke(
+            tenantID: caller.tenantID, id: id, reachableBy: try await keyGrantPolicy(caller), now: keys.clock(),
+            audit: .byRequest("api_key.revoke")) else {
             throw GatehouseError.notFound("API key")
         }
         requestLogger.info("api key revoked", metadata: ["revoked_api_key_id": "\(id.uuidString.lowercased())"])
@@ -122,7 +156,8 @@ extension GatehouseService {
         let raw = keys.format.generate(.live)
         let result = try await keys.repository.rotate(
             tenantID: caller.tenantID, id: id, hash: keys.hasher.hash(raw), keyPrefix: KeyFormat.displayPrefix(of: raw),
-            graceSeconds: grace, now: keys.clock())
+            graceSeconds: grace, reachableBy: try await keyGrantPolicy(caller), now: keys.clock(),
+            audit: .byRequest("api_key.rotate", changes: ["grace_seconds": .int(grace)]))
         switch result {
         case .notFound:
             throw GatehouseError.notFound("API key")
@@ -139,7 +174,8 @@ extension GatehouseService {
         let caller = try Caller.current()
         let id = try Self.keyID(input.path.id)
         let now = keys.clock()
-        guard let record = try await keys.repository.get(tenantID: caller.tenantID, id: id, now: now) else {
+        guard let record = try await keys.repository.get(
+            tenantID: caller.tenantID, id: id, reachableBy: try await keyGrantPolicy(caller), now: now) else {
             throw GatehouseError.notFound("API key")
         }
         // The rollups are per UTC day: a window covers whole days, from the day it starts in.
@@ -173,7 +209,8 @@ extension GatehouseService {
         let caller = try Caller.current()
         let id = try Self.keyID(input.path.id)
         let limit = try Self.pageLimit(input.query.limit)
-        guard try await keys.repository.get(tenantID: caller.tenantID, id: id, now: keys.clock()) != nil else {
+        guard try await keys.repository.get(
+            tenantID: caller.tenantID, id: id, reachableBy: try await keyGrantPolicy(caller), now: keys.clock()) != nil else {
             throw GatehouseError.notFound("API key")
         }
         let calls = try await keys.usage.recent(tenantID: caller.tenantID, keyID: id, limit: limit)

@@ -123,6 +123,12 @@ extension GatehouseService {
                 try await auth.accounts.revokeSession(sessionID: other, tenantID: identity.tenantID, reason: "logout")
             }
         }
+        if scope == .global {
+            // Ending every session of an account is a security event; a plain logout is not.
+            try await auditEvents.record(
+                .byRequest("auth_session.revoke_all", on: ("user", identity.userID), changes: ["reason": "logout_global"]),
+                tenantID: identity.tenantID)
+        }
         return .noContent(.init())
     }
 

@@ -5,34 +5,35 @@ extension GatehouseService {
     /// The authenticated tenant member calling a self-service key route.
     struct Caller {
         var tenantID: UUID
-        var scopes: Set<Scope>
         /// The user behind the call: the JWT's user, or the creator of the calling key.
         var userID: UUID?
+        var principal: Principal
 
         static func current() throws -> Caller {
             switch RequestScope.current?.principal {
             case .user(let user)?:
-                return Caller(tenantID: user.tenantID, scopes: user.role.scopes, userID: user.userID)
+                return Caller(tenantID: user.tenantID, userID: user.userID, principal: .user(user))
             case .apiKey(let key)?:
-                return Caller(tenantID: key.tenantID, scopes: key.scopes, userID: key.createdByUserID)
+                return Caller(tenantID: key.tenantID, userID: key.createdByUserID, principal: .apiKey(key))
             default:
                 throw GatehouseError.unauthorized
             }
         }
+    }
 
-        /// `requested` if every scope is known and held by the caller (a key never gets more than its creator).
-        func grantable(_ requested: [String]) throws -> [String] {
-            var result: [String] = []
-            for name in requested where !result.contains(name) {
-                guard let scope = Scope(rawValue: name) else {
-                    throw GatehouseError.validation("scopes", "unknown scope: \(name)")
-                }
-                guard scopes.contains(scope) else {
-                    throw GatehouseError.validation("scopes", "you cannot grant a scope you do not hold: \(name)")
-                }
-                result.append(name)
+    /// The key-management rule for `caller`: owners and admins reach every key; a key is
+    /// bounded by its own scopes and limits as stored now (not as cached in its principal).
+    func keyGrantPolicy(_ caller: Caller) async throws -> KeyGrantPolicy {
+        switch caller.principal {
+        case .user(let user) where user.role.isManager:
+            return KeyGrantPolicy(grantor: .manager)
+        case .apiKey(let key):
+            guard let grantor = try await keys.repository.grantor(tenantID: key.tenantID, keyID: key.keyID) else {
+                throw GatehouseError.unauthorized
             }
-            return result.sorted()
+            return KeyGrantPolicy(grantor: grantor)
+        default:
+            throw GatehouseError(.forbidden, "Only owners, admins and keys with account:manage manage keys.")
         }
     }
 }

@@ -5,16 +5,6 @@ import OpenAPIRuntime
 import Prometheus
 
 extension GatehouseService {
-    private static var poolInUse: MetricNameDescriptor { .init(
-        namespace: "gatehouse", subsystem: "db_pool", metricName: "connections_in_use", unitName: "",
-        helpText: "Database connections leased right now") }
-    private static var poolOpen: MetricNameDescriptor { .init(
-        namespace: "gatehouse", subsystem: "db_pool", metricName: "connections_open", unitName: "",
-        helpText: "Database connections open") }
-    private static var poolWaiters: MetricNameDescriptor { .init(
-        namespace: "gatehouse", subsystem: "db_pool", metricName: "waiters", unitName: "",
-        helpText: "Requests waiting for a database connection") }
-
     func healthLive(_ input: Operations.HealthLive.Input) async throws -> Operations.HealthLive.Output {
         .ok(.init(body: .json(.init(status: .ok))))
     }
@@ -42,12 +32,7 @@ extension GatehouseService {
     }
 
     func metrics(_ input: Operations.Metrics.Input) async throws -> Operations.Metrics.Output {
-        let pool = database.pool.statistics
-        registry.makeGauge(descriptor: Self.poolInUse).record(Int64(pool.inUse))
-        registry.makeGauge(descriptor: Self.poolOpen).record(Int64(pool.open))
-        registry.makeGauge(descriptor: Self.poolWaiters).record(Int64(pool.waiting))
-        var buffer: [UInt8] = []
-        registry.emit(into: &buffer)
-        return .ok(.init(body: .plainText(HTTPBody(buffer))))
+        // Who may read it (METRICS_TOKEN, METRICS_PORT) is decided by MetricsAccessMiddleware.
+        .ok(.init(body: .plainText(HTTPBody(MetricsExporter(registry: registry, pool: database.pool).render()))))
     }
 }

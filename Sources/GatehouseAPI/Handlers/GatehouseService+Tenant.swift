@@ -27,7 +27,12 @@ extension GatehouseService {
             tenantID: tenantID,
             TenantSettingsChanges(allowedNumbers: body.allowedNumbers, requireApproval: body.requireApproval,
                                   aiConsentEnabled: body.aiConsentEnabled),
-            actor: ConsentActor(userID: userID, ip: scope?.clientIP, userAgent: scope?.userAgent))
+            actor: ConsentActor(userID: userID, ip: scope?.clientIP, userAgent: scope?.userAgent),
+            audit: .byRequest("tenant_settings.update", on: ("tenant", tenantID), changes: [
+                "allowed_numbers": body.allowedNumbers.map(AuditValue.strings),
+                "require_approval": body.requireApproval.map(AuditValue.bool),
+                "ai_consent_enabled": body.aiConsentEnabled.map(AuditValue.bool),
+            ].compactMapValues { $0 }))
         return .ok(.init(body: .json(Self.settingsBody(settings))))
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import GatehouseCore
 import Postgres
 
 /// `api_keys` through the tenant door. Every statement binds the caller's clock as `c.now`
@@ -33,7 +34,7 @@ public struct PostgresAPIKeyRepository: APIKeyRepository {
             cursor: try row.decode("cursor"))
     }
 
-    public func create(tenantID: UUID, _ key: NewAPIKey, now: Date) async throws -> APIKeyRecord {
+    public func create(tenantID: UUID, _ key: NewAPIKey, now: Date, audit: AuditEvent) async throws -> APIKeyRecord {
         try await database.withTenant(tenantID) { session in
             let rows = try await session.query("""
                 WITH c AS (SELECT \(now)::timestamptz AS now)
@@ -46,11 +47,14 @@ public struct PostgresAPIKeyRepository: APIKeyRepository {
                   FROM c
                 RETURNING \(unescaped: Self.columns.replacingOccurrences(of: "c.now", with: "k.created_at"))
                 """)
-            return try Self.decode(rows.first!)
+            let record = try Self.decode(rows.first!)
+            try await AuditLog.append(audit.on("api_key", record.id), tenantID: tenantID, in: session)
+            return record
         }
     }
 
-    public func list(tenantID: UUID, includeRevoked: Bool, limit: Int, after: String?, now: Date) async throws -> [APIKeyRecord] {
+    public func list(tenantID: UUID, includeRevoked: Bool, limit: Int, after: String?, reachableBy policy: KeyGrantPolicy,
+                     now: Date) async throws -> [APIKeyRecord] {
         var afterCreated: String?
         var afterID: UUID?
         if let after {
@@ -66,6 +70,7 @@ public struct PostgresAPIKeyRepository: APIKeyRepository {
                 SELECT \(unescaped: Self.columns)
                   FROM api_keys k, c
                  WHERE NOT k.managed
+                   AND (\(policy.scopeCeiling)::text[] IS NULL OR k.scopes <@ \(policy.scopeCeiling)::text[])
                    AND (\(includeRevoked) OR k.revoked_at IS NULL)
                    AND (\(afterCreated)::timestamptz IS NULL
                         OR (k.created_at, k.id) < (\(afterCreated)::timestamptz, \(afterID)::uuid))
@@ -75,20 +80,23 @@ public struct PostgresAPIKeyRepository: APIKeyRepository {
         }
     }
 
-    public func get(tenantID: UUID, id: UUID, now: Date) async throws -> APIKeyRecord? {
+    public func get(tenantID: UUID, id: UUID, reachableBy policy: KeyGrantPolicy, now: Date) async throws -> APIKeyRecord? {
         try await database.withTenant(tenantID) { session in
             try await session.query("""
                 WITH c AS (SELECT \(now)::timestamptz AS now)
-                SELECT \(unescaped: Self.columns) FROM api_keys k, c WHERE k.id = \(id) AND NOT k.managed
+                SELECT \(unescaped: Self.columns) FROM api_keys k, c
+                 WHERE k.id = \(id) AND NOT k.managed
+                   AND (\(policy.scopeCeiling)::text[] IS NULL OR k.scopes <@ \(policy.scopeCeiling)::text[])
                 """).first.map(Self.decode)
         }
     }
 
-    public func update(tenantID: UUID, id: UUID, _ changes: APIKeyChanges, now: Date) async throws -> APIKeyRecord? {
+    public func update(tenantID: UUID, id: UUID, _ changes: APIKeyChanges, reachableBy policy: KeyGrantPolicy, now: Date,
+                       audit: AuditEvent) async throws -> APIKeyRecord? {
         let setsLimit = changes.spendLimit != nil
         let newLimit: Decimal? = changes.spendLimit ?? nil
         return try await database.withTenant(tenantID) { session in
-            try await session.query("""
+            guard let record = try await session.query("""
                 WITH c AS (SELECT \(now)::timestamptz AS now)
                 UPDATE api_keys k SET
                     name = COALESCE(\(changes.name), k.name),
@@ -105,27 +113,42 @@ public struct PostgresAPIKeyRepository: APIKeyRepository {
                                              THEN 0 ELSE k.spend_period_used END
                   FROM c
                  WHERE k.id = \(id) AND NOT k.managed
+                   AND (\(policy.scopeCeiling)::text[] IS NULL OR k.scopes <@ \(policy.scopeCeiling)::text[])
                 RETURNING \(unescaped: Self.columns)
-                """).first.map(Self.decode)
+                """).first.map(Self.decode) else { return nil }
+            try await AuditLog.append(audit.on("api_key", id), tenantID: tenantID, in: session)
+            return record
         }
     }
 
-    public func revoke(tenantID: UUID, id: UUID, now: Date) async throws -> Bool {
-        try await database.withTenant(tenantID) { session in
-            try await session.query("""
-                UPDATE api_keys k
-                   SET revoked_at = COALESCE(k.revoked_at, \(now)), is_active = false,
-                       previous_key_hash = NULL, previous_key_expires_at = NULL
-                 WHERE k.id = \(id) AND NOT k.managed
-                RETURNING k.id
-                """).count == 1
-        }
-    }
-
-    public func rotate(tenantID: UUID, id: UUID, hash: Data, keyPrefix: String, graceSeconds: Int, now: Date) async throws -> APIKeyRotation {
+    public func revoke(tenantID: UUID, id: UUID, reachableBy policy: KeyGrantPolicy, now: Date, audit: AuditEvent) async throws -> Bool {
         try await database.withTenant(tenantID) { session in
             guard let current = try await session.query("""
-                SELECT revoked_at FROM api_keys WHERE id = \(id) AND NOT managed FOR UPDATE
+                SELECT revoked_at FROM api_keys
+                 WHERE id = \(id) AND NOT managed
+                   AND (\(policy.scopeCeiling)::text[] IS NULL OR scopes <@ \(policy.scopeCeiling)::text[])
+                   FOR UPDATE
+                """).first else { return false }
+            // Revoking twice is fine and changes nothing: only the first revoke is an event.
+            guard try current.decode("revoked_at", as: Date?.self) == nil else { return true }
+            try await session.execute("""
+                UPDATE api_keys
+                   SET revoked_at = \(now), is_active = false, previous_key_hash = NULL, previous_key_expires_at = NULL
+                 WHERE id = \(id)
+                """)
+            try await AuditLog.append(audit.on("api_key", id), tenantID: tenantID, in: session)
+            return true
+        }
+    }
+
+    public func rotate(tenantID: UUID, id: UUID, hash: Data, keyPrefix: String, graceSeconds: Int,
+                       reachableBy policy: KeyGrantPolicy, now: Date, audit: AuditEvent) async throws -> APIKeyRotation {
+        try await database.withTenant(tenantID) { session in
+            guard let current = try await session.query("""
+                SELECT revoked_at FROM api_keys
+                 WHERE id = \(id) AND NOT managed
+                   AND (\(policy.scopeCeiling)::text[] IS NULL OR scopes <@ \(policy.scopeCeiling)::text[])
+                   FOR UPDATE
                 """).first else { return .notFound }
             if try current.decode("revoked_at", as: Date?.self) != nil { return .revoked }
             let rows = try await session.query("""
@@ -140,7 +163,22 @@ public struct PostgresAPIKeyRepository: APIKeyRepository {
                  WHERE k.id = \(id)
                 RETURNING \(unescaped: Self.columns)
                 """)
+            try await AuditLog.append(audit.on("api_key", id), tenantID: tenantID, in: session)
             return .rotated(try Self.decode(rows.first!))
+        }
+    }
+
+    public func grantor(tenantID: UUID, keyID: UUID) async throws -> KeyGrantPolicy.Grantor? {
+        try await database.withTenant(tenantID) { session in
+            guard let row = try await session.query("""
+                SELECT scopes, rate_limit_rpm, spend_limit, spend_period, managed FROM api_keys WHERE id = \(keyID)
+                """).first else { return nil }
+            let scopes: [String] = try row.decode("scopes")
+            return .key(
+                id: keyID, scopes: Set(scopes.compactMap(Scope.init(rawValue:))),
+                limits: KeyLimits(rateLimitRPM: try row.decode("rate_limit_rpm"), spendLimit: try row.decode("spend_limit"),
+                                  spendPeriod: try row.decode("spend_period")),
+                managed: try row.decode("managed"))
         }
     }
 }

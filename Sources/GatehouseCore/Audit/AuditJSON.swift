@@ -1,0 +1,46 @@
+import Foundation
+
+/// Any JSON value, for an audit event's stored `changes` read back from the database.
+public indirect enum AuditJSON: Codable, Hashable, Sendable {
+    case null
+    case bool(Bool)
+    case number(Decimal)
+    case string(String)
+    case array([AuditJSON])
+    case object([String: AuditJSON])
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() {
+            self = .null
+        } else if let value = try? container.decode(Bool.self) {
+            self = .bool(value)
+        } else if let value = try? container.decode(Decimal.self) {
+            self = .number(value)
+        } else if let value = try? container.decode(String.self) {
+            self = .string(value)
+        } else if let value = try? container.decode([AuditJSON].self) {
+            self = .array(value)
+        } else {
+            self = .object(try container.decode([String: AuditJSON].self))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .null: try container.encodeNil()
+        case .bool(let value): try container.encode(value)
+        case .number(let value): try container.encode(value)
+        case .string(let value): try container.encode(value)
+        case .array(let value): try container.encode(value)
+        case .object(let value): try container.encode(value)
+        }
+    }
+
+    /// Parses `text`; nil when it is not JSON.
+    public init?(text: String) {
+        guard let value = try? JSONDecoder().decode(AuditJSON.self, from: Data(text.utf8)) else { return nil }
+        self = value
+    }
+}
