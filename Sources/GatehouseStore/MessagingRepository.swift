@@ -24,5 +24,6 @@ public protocol MessagingRepository: Sendable {
         -> OutboundMessage
     /// Marks a `pending_approval` message `sent`: nil for an unknown message, 409 when it is
     /// not pending.
-    func approve(tenantID: UUID, messageID: UUID, userID: UUID) async throws -> OutboundMessage?
+    /// Sends a message held for approval; `audit` is appended in the same transaction.
+    func approve(tenantID: UUID, messageID: UUID, userID: UUID, audit: AuditEvent) async throws -> OutboundMessage?
 }

@@ -216,7 +216,7 @@ public struct PostgresMessagingRepository: MessagingRepository {
         ])
     }
 
-    public func approve(tenantID: UUID, messageID: UUID, userID: UUID) async throws -> OutboundMessage? {
+    public func approve(tenantID: UUID, messageID: UUID, userID: UUID, audit: AuditEvent) async throws -> OutboundMessage? {
         let approved = try await database.withTenant(tenantID) { session -> (OutboundMessage, UUID?)? in
             guard let row = try await session.query("""
                 UPDATE messages m
@@ -233,6 +233,7 @@ public struct PostgresMessagingRepository: MessagingRepository {
             let message = try Self.decodeMessage(row)
             try await session.execute(
                 "UPDATE messaging_sessions SET messages_sent = messages_sent + 1 WHERE id = \(message.sessionID)")
+            try await AuditLog.append(audit.on("message", messageID), tenantID: tenantID, in: session)
             return (message, try row.decode("api_key_id", as: UUID?.self))
         }
         guard let (message, apiKeyID) = approved else { return nil }

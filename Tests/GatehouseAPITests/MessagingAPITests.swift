@@ -469,6 +469,12 @@ struct MessageApprovalTests {
             #expect(response.object["messages_sent"] as? Int == 2)
             response = try await client.requestJSON(.get, "/api/v2/admin/api-keys/\(key.id)", headers: TestMasterKey.headers(master))
             #expect((response.object["usage"] as? [String: Int])?["messages_sent"] == 2)
+
+            // Each approval is in the audit log, by whom it was made (the refused ones are not).
+            response = try await client.requestJSON(.get, "/api/v2/audit-events?action=message.approve", headers: owner.authorization)
+            let approvals = (response.object["items"] as? [[String: Any]] ?? [])
+            #expect(approvals.map { $0["target_id"] as? String } == [pending[1], pending[0]])
+            #expect(approvals.map { $0["actor_id"] as? String } == [admin.userID, owner.userID].map { $0.uuidString.lowercased() })
         }
     }
 }

@@ -72,6 +72,10 @@ BEGIN
         INSERT INTO usage_daily (tenant_id, api_key_id, day, endpoint, calls, cost)
             VALUES (t, v_key, current_date, 'POST /api/v2/messages', 1, 0.01);
         INSERT INTO meter_events (tenant_id, meter, quantity) VALUES (t, 'ai_replies', 3);
+        INSERT INTO usage_meter_monthly (tenant_id, meter, month, quantity)
+            VALUES (t, 'ai_replies', date_trunc('month', now())::date, 3) ON CONFLICT DO NOTHING;
+        INSERT INTO usage_meter_gauges (tenant_id, meter, value, at)
+            VALUES (t, 'groups', 1, now()) ON CONFLICT DO NOTHING;
         INSERT INTO messaging_sessions (tenant_id, api_key_id, name)
             VALUES (t, v_key, 'check session') RETURNING id INTO v_msess;
         PERFORM set_config('check.session_' || tag, v_msess::text, false);
@@ -375,8 +379,15 @@ BEGIN
         PERFORM pg_temp.check(r.proacl IS NOT NULL AND NOT EXISTS (
                                   SELECT 1 FROM aclexplode(r.proacl) x WHERE x.grantee = 0),
                               r.f || ' is not executable by PUBLIC');
-        PERFORM pg_temp.check(has_function_privilege('gatehouse_app', r.f, 'EXECUTE'),
-                              r.f || ' is executable by gatehouse_app');
+        -- Master keys are made, listed and revoked by the owner only (0031).
+        IF r.f::text LIKE ANY (ARRAY['platform_create_master_key(%', 'platform_list_master_keys(%',
+                                     'platform_revoke_master_key(%']) THEN
+            PERFORM pg_temp.check(NOT has_function_privilege('gatehouse_app', r.f, 'EXECUTE'),
+                                  r.f || ' is not executable by gatehouse_app');
+        ELSE
+            PERFORM pg_temp.check(has_function_privilege('gatehouse_app', r.f, 'EXECUTE'),
+                                  r.f || ' is executable by gatehouse_app');
+        END IF;
     END LOOP;
     PERFORM pg_temp.check(n >= 12, format('expected at least 12 SECURITY DEFINER functions, found %s', n));
 END

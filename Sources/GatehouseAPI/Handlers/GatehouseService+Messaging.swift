@@ -85,7 +85,8 @@ extension GatehouseService {
             throw GatehouseError(.forbidden, "Only an owner or admin may approve messages.")
         }
         guard let id = UUID(uuidString: input.path.id),
-              let message = try await messaging.approve(tenantID: user.tenantID, messageID: id, userID: user.userID) else {
+              let message = try await messaging.approve(
+                tenantID: user.tenantID, messageID: id, userID: user.userID, audit: .byRequest("message.approve")) else {
             throw GatehouseError.notFound("message")
         }
         return .ok(.init(body: .json(Self.messageBody(message))))
