@@ -39,7 +39,8 @@ struct KeyGrantPolicyAPITests {
             }
             response = try await client.requestJSON(.get, "/api/v2/api-keys", headers: Self.key(manager.raw))
             let listed = Set((response.object["items"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String })
-            #expect(listed == [manager.id.uuidString.lowercased(), peer.id.uuidString.lowercased()])
+            #expect(listed.isSuperset(of: [manager.id.uuidString.lowercased(), peer.id.uuidString.lowercased()]))
+            #expect(!listed.contains(everything.id.uuidString.lowercased()))
 
             // The all-scope key is untouched: same secret, same name, not revoked.
             let after = try await client.requestJSON(.get, "/api/v2/api-keys/\(everything.id)", headers: owner.authorization)
@@ -52,6 +53,14 @@ struct KeyGrantPolicyAPITests {
             // Within its scopes it still manages: a peer key holding no more than it does.
             response = try await client.requestJSON(.post, "/api/v2/api-keys/\(peer.id)/rotate", headers: Self.key(manager.raw))
             #expect(response.status == 200, "\(response.text)")
+            // But not a key with looser limits: its new secret would carry them.
+            let looser = try await TestKeys.create(tenantID: tenant, scopes: [.accountManage], rateLimitRPM: 0, name: "looser")
+            let capped = try await TestKeys.create(tenantID: tenant, scopes: [.accountManage], rateLimitRPM: 60, name: "capped")
+            response = try await client.requestJSON(.post, "/api/v2/api-keys/\(looser.id)/rotate", headers: Self.key(capped.raw))
+            #expect(response.status == 403, "\(response.text)")
+            #expect(response.object["raw_key"] == nil)
+            response = try await client.requestJSON(.get, "/api/v2/api-keys", headers: Self.key(looser.raw))
+            #expect(response.status == 200)
             // And the owner (JWT) keeps full rights.
             response = try await client.requestJSON(.post, "/api/v2/api-keys/\(everything.id)/rotate", headers: owner.authorization)
             #expect(response.status == 200, "\(response.text)")

@@ -153,10 +153,18 @@ extension GatehouseService {
         guard (0...604_800).contains(grace) else {
             throw GatehouseError.validation("grace_seconds", "must be between 0 and 604800")
         }
+        let policy = try await keyGrantPolicy(caller)
+        if case .key = policy.grantor {
+            // The new secret is handed to the caller: it may not carry looser limits than its own.
+            guard let target = try await keys.repository.get(tenantID: caller.tenantID, id: id, reachableBy: policy, now: keys.clock())
+            else { throw GatehouseError.notFound("API key") }
+            try policy.checkNewKey(KeyLimits(rateLimitRPM: target.rateLimitRPM, spendLimit: target.spendLimit,
+                                             spendPeriod: target.spendPeriod))
+        }
         let raw = keys.format.generate(.live)
         let result = try await keys.repository.rotate(
             tenantID: caller.tenantID, id: id, hash: keys.hasher.hash(raw), keyPrefix: KeyFormat.displayPrefix(of: raw),
-            graceSeconds: grace, reachableBy: try await keyGrantPolicy(caller), now: keys.clock(),
+            graceSeconds: grace, reachableBy: policy, now: keys.clock(),
             audit: .byRequest("api_key.rotate", changes: ["grace_seconds": .int(grace)]))
         switch result {
         case .notFound:

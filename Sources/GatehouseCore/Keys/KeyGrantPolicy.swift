@@ -6,7 +6,8 @@ import Foundation
 /// - An owner or admin (signed in, not a key) manages every self-service key of the tenant.
 /// - A key holding `account:manage` reaches (reads, changes, rotates, revokes) only keys whose
 ///   scopes are a subset of its own, grants only scopes it holds, never sets a limit looser
-///   than its own, and never changes its own limits.
+///   than its own, never receives the new secret of a key with looser limits (a rotation), and
+///   never changes its own limits.
 /// - An operator-managed key (made through `/admin`) never makes or leaves a key without a
 ///   rate cap: its own limits are the operator's, which a self-service key cannot carry.
 public struct KeyGrantPolicy: Sendable, Equatable {
@@ -54,7 +55,8 @@ public struct KeyGrantPolicy: Sendable, Equatable {
         return result.sorted()
     }
 
-    /// Checks the limits of a key about to be created.
+    /// Checks the limits of a key whose secret is about to be handed over: a new key, or a
+    /// rotated one (whose new secret would otherwise carry limits looser than the grantor's).
     public func checkNewKey(_ limits: KeyLimits) throws {
         try checkRate(limits.rateLimitRPM)
         try checkSpend(limit: limits.spendLimit, period: limits.spendPeriod)
