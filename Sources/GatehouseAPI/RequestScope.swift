@@ -1,6 +1,7 @@
 public import Foundation
 public import Logging
 public import GatehouseCore
+import NIOCore
 
 /// What a handler may know about the request it serves, set by `RequestScopeMiddleware` as a
 /// task-local value (the generated OpenAPI handlers take only their typed input).
@@ -24,8 +25,10 @@ public struct RequestScope: Sendable {
         return logger
     }
     var baseLogger: Logger
+    /// The peer's socket address; formatted only when someone asks (`clientIP`).
+    var remoteAddress: SocketAddress?
     /// The client's address as the socket reports it.
-    public var clientIP: String?
+    public var clientIP: String? { remoteAddress?.ipAddress }
     public var userAgent: String?
     /// What the inner layers learned (principal, extra headers).
     public var state: RequestState

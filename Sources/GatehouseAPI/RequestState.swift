@@ -44,10 +44,17 @@ public final class RequestState: Sendable {
     /// Adds (or replaces) a header for the final response.
     public func setHeader(_ name: String, _ value: String) {
         values.withLock { values in
-            values.headers.removeAll { $0.0.lowercased() == name.lowercased() }
+            values.headers.removeAll { Self.sameFieldName($0.0, name) }
             values.headers.append((name, value))
         }
     }
 
     public var headers: [(String, String)] { values.withLock { $0.headers } }
+
+    /// Field names compare without case (ASCII), without building lowercased copies.
+    private static func sameFieldName(_ a: String, _ b: String) -> Bool {
+        a.utf8.count == b.utf8.count && zip(a.utf8, b.utf8).allSatisfy { x, y in
+            x == y || (x | 0x20 == y | 0x20 && (x | 0x20) >= UInt8(ascii: "a") && (x | 0x20) <= UInt8(ascii: "z"))
+        }
+    }
 }

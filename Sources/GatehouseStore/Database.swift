@@ -17,13 +17,24 @@ public struct Database: Sendable {
     /// Runs `body` in a transaction scoped to `tenantID` (the scope is set in the same round
     /// trip as `BEGIN`).
     public func withTenant<T>(_ tenantID: UUID, _ body: (PostgresSession) async throws -> T) async throws -> T {
-        try await pool.withTransaction(prelude: [Self.scope(to: tenantID)], body)
+        try await PendingAdmission.current?.settle()
+        return try await pool.withTransaction(prelude: [Self.scope(to: tenantID)], body)
     }
 
     /// Runs one read statement scoped to `tenantID` in a single round trip: the scope and the
     /// statement form one implicit transaction, closed by its own sync point, so the setting
     /// ends with it exactly as in `withTenant`. For reads that are one statement.
+    ///
+    /// When the request's key hit is still pending (`PendingAdmission`) for this tenant, the hit
+    /// goes first in the same flight, as its own implicit transaction; a refusal is thrown and
+    /// the read's rows are never returned.
     public func read(asTenant tenantID: UUID, _ query: PostgresQuery) async throws -> PostgresRows {
+        if let admission = PendingAdmission.current {
+            if admission.tenantID == tenantID, admission.claim() {
+                return try await read(asTenant: tenantID, query, after: admission)
+            }
+            try await admission.settle()
+        }
         var attempts = 0
         while true {
             attempts += 1
@@ -38,6 +49,22 @@ public struct Database: Sendable {
         }
     }
 
+    /// The hit and the read in one flight: two implicit transactions, two sync points.
+    private func read(asTenant tenantID: UUID, _ query: PostgresQuery, after admission: PendingAdmission) async throws
+        -> PostgresRows {
+        let results: [Result<[PostgresRows], PostgresError>]
+        do {
+            results = try await pool.withConnection { session in
+                try await session.pipeline([[admission.statement], [Self.scope(to: tenantID), query]])
+            }
+        } catch {
+            try await admission.finish(.failure(error))
+            throw error
+        }
+        try await admission.finish(results[0].map { $0[0] }.mapError { $0 as any Error })
+        return try results[1].get()[1]
+    }
+
     /// Runs `statements` scoped to `tenantID` as one implicit transaction in one round trip,
     /// committed without waiting for the WAL flush (`synchronous_commit = off`, for this
     /// transaction only). For counters on hot rows (an API key's), so that their row lock is
@@ -45,6 +72,7 @@ public struct Database: Sendable {
     /// the last few hundred milliseconds of such increments (the same trade-off as the hot
     /// path's counters, see sql/migrations/0003). Never for records that must survive.
     public func bumpCounters(asTenant tenantID: UUID, _ statements: [PostgresQuery]) async throws {
+        try await PendingAdmission.current?.settle()
         let outcome = try await pool.withConnection { session in
             try await session.pipeline([
                 [Self.scope(to: tenantID), "SELECT set_config('synchronous_commit', 'off', true)"] + statements,
@@ -60,7 +88,8 @@ public struct Database: Sendable {
 
     /// Runs `body` in a transaction without a tenant (platform functions and global tables only).
     public func withPlatform<T>(_ body: (PostgresSession) async throws -> T) async throws -> T {
-        try await pool.withTransaction(body)
+        try await PendingAdmission.current?.settle()
+        return try await pool.withTransaction(body)
     }
 
     /// Whether the database answers a trivial query.

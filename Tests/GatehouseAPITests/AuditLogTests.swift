@@ -119,6 +119,16 @@ struct AuditLogTests {
             #expect(response.status == 400)
             response = try await client.requestJSON(.get, Self.events + "?cursor=bm90LWEtY3Vyc29y", headers: owner.authorization)
             #expect(response.status == 400)
+
+            // A long list is recorded as a sample and a count (the change itself goes through whole).
+            let numbers = (0..<1000).map { "+1555\(String(format: "%07d", $0))" }
+            var long = try await client.requestJSON(.patch, "/api/v2/tenant/settings", headers: owner.authorization,
+                                                    body: ["allowed_numbers": numbers])
+            #expect(long.status == 200, "\(long.text)")
+            long = try await client.requestJSON(.get, Self.events + "?limit=1", headers: owner.authorization)
+            let recorded = try #require(try Self.items(long).first?["changes"] as? [String: Any])
+            #expect(recorded["allowed_numbers_count"] as? Int == 1000)
+            #expect((recorded["allowed_numbers"] as? [String])?.count == 20)
         }
     }
 

@@ -13,6 +13,8 @@ struct APIKeyAuthenticator: APIKeyAuthenticating {
     /// Price by endpoint label; unlisted endpoints cost 0.
     let routePrices: [String: Decimal]
     let clock: @Sendable () -> Date
+    /// Keys seen admitted, so a read can travel with its hit (see `prepare`).
+    let known = KeyIdentityCache()
 
     /// Operations with an extra rate-limit class on top of the general per-minute limit.
     static let limitClasses: [String: APIKeyLimitClass] = [
@@ -22,21 +24,45 @@ struct APIKeyAuthenticator: APIKeyAuthenticating {
 
     func authenticate(rawKey: String, operationID: String, endpoint: String) async throws -> KeyIdentity {
         let now = clock()
-        let cost = routePrices[endpoint] ?? 0
+        let hash = hasher.hash(rawKey)
         let hit = try await hotPath.hit(
-            hash: hasher.hash(rawKey), now: now, cost: cost,
+            hash: hash, now: now, cost: routePrices[endpoint] ?? 0,
             limitClass: Self.limitClasses[operationID], tenantID: nil)
+        return try conclude(hit, hash: hash, endpoint: endpoint, at: now)
+    }
+
+    /// For a key admitted before: its last known identity and the hit still to send, which the
+    /// request's first tenant read carries in the same flight. Nil for a key not seen yet.
+    func prepare(rawKey: String, operationID: String, endpoint: String) -> (KeyIdentity, PendingAdmission)? {
+        let hash = hasher.hash(rawKey)
+        guard let identity = known.identity(for: hash) else { return nil }
+        let now = clock()
+        let admission = hotPath.pendingHit(
+            hash: hash, now: now, cost: routePrices[endpoint] ?? 0,
+            limitClass: Self.limitClasses[operationID], keyTenantID: identity.tenantID
+        ) { hit in
+            let admitted = try conclude(hit, hash: hash, endpoint: endpoint, at: now)
+            RequestScope.current?.state.principal = .apiKey(admitted)
+        }
+        return (identity, admission)
+    }
+
+    /// Headers and the usage note for what the hit decided; the identity when admitted, else the refusal.
+    private func conclude(_ hit: APIKeyHit, hash: Data, endpoint: String, at now: Date) throws -> KeyIdentity {
         let state = RequestScope.current?.state
         if let state { Self.setHeaders(hit, on: state) }
         if let keyID = hit.keyID, let tenantID = hit.tenantID,
            [.ok, .rateLimited, .spendLimitExceeded].contains(hit.outcome) {
             state?.keyUsage = KeyUsageNote(keyID: keyID, tenantID: tenantID, endpoint: endpoint, cost: hit.cost, at: now)
         }
+        if [.notFound, .revoked, .inactive, .expired].contains(hit.outcome) { known.forget(hash) }
         try Self.throwIfRefused(hit)
-        return KeyIdentity(
+        let identity = KeyIdentity(
             keyID: hit.keyID!, tenantID: hit.tenantID!,
             scopes: Set(hit.scopes.compactMap(Scope.init(rawValue:))),
             isTrial: hit.isTrial, allowedNumbers: hit.allowedNumbers, createdByUserID: hit.createdByUserID)
+        if hit.outcome == .ok { known.remember(identity, for: hash) }
+        return identity
     }
 
     /// Rate-limit headers (when the key has a cap) and spend headers, whenever the key was found.

@@ -1,6 +1,7 @@
 import Foundation
 import GatehouseAuth
 import GatehouseCore
+import GatehouseStore
 import HTTPTypes
 import OpenAPIRuntime
 
@@ -27,10 +28,47 @@ struct AuthMiddleware: ServerMiddleware {
         guard policy.authentication != .none else {
             return try await next(request, body, metadata)
         }
+        if let deferred = deferrableKeyRead(request, policy: policy, operationID: operationID) {
+            RequestScope.current?.state.principal = .apiKey(deferred.identity)
+            return try await serve(deferred.admission, policy: policy) { try await next(request, body, metadata) }
+        }
         let principal = try await authenticate(request, policy: policy, operationID: operationID)
         try authorize(principal, policy: policy)
         RequestScope.current?.state.principal = principal
         return try await next(request, body, metadata)
+    }
+
+    /// A GET with only an API key, of a key admitted before whose known scopes already allow the
+    /// operation: its hit can travel with the handler's first tenant read (one round trip).
+    private func deferrableKeyRead(_ request: HTTPRequest, policy: OperationPolicy, operationID: String)
+        -> (identity: KeyIdentity, admission: PendingAdmission)? {
+        guard request.method == .get, policy.authentication == .principal, policy.roles == nil,
+              request.headerFields[.authorization] == nil,
+              let apiKey = request.headerFields[HTTPField.Name("X-API-Key")!]?.trimmingCharacters(in: .whitespaces),
+              keyFormat.kind(of: apiKey) == .live,
+              let keys = authenticators.apiKey,
+              let prepared = keys.prepare(rawKey: apiKey, operationID: operationID, endpoint: policy.endpoint),
+              policy.scopes.isSubset(of: prepared.0.scopes) else { return nil }
+        return prepared
+    }
+
+    /// Runs the handler with the key's hit pending, then makes sure the hit was sent and
+    /// admitted before anything is answered: a refusal replaces whatever the handler produced,
+    /// and the scopes are checked again against what the hit returned.
+    private func serve(
+        _ admission: PendingAdmission, policy: OperationPolicy,
+        _ handler: () async throws -> (HTTPResponse, HTTPBody?)
+    ) async throws -> (HTTPResponse, HTTPBody?) {
+        let outcome: Result<(HTTPResponse, HTTPBody?), any Error>
+        do {
+            outcome = .success(try await PendingAdmission.$current.withValue(admission) { try await handler() })
+        } catch {
+            outcome = .failure(error)
+        }
+        try await admission.settle()
+        guard let principal = RequestScope.current?.state.principal else { throw GatehouseError.unauthorized }
+        try authorize(principal, policy: policy)
+        return try outcome.get()
     }
 
     private func authenticate(_ request: HTTPRequest, policy: OperationPolicy, operationID: String) async throws -> Principal {

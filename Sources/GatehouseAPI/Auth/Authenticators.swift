@@ -1,4 +1,5 @@
 import GatehouseCore
+import GatehouseStore
 
 /// Verifies a JWT access token (signature, claims, live session) and returns its user.
 /// Throws `GatehouseError` (`unauthorized`, `token_expired`) for a token that does not pass.
@@ -11,6 +12,14 @@ protocol BearerTokenVerifying: Sendable {
 /// refusals still carry headers through `RequestState`.
 protocol APIKeyAuthenticating: Sendable {
     func authenticate(rawKey: String, operationID: String, endpoint: String) async throws -> KeyIdentity
+
+    /// For a key known from an earlier request: its identity now, and its hit to be sent with the
+    /// request's first tenant read (`PendingAdmission`). Nil when the key must be checked first.
+    func prepare(rawKey: String, operationID: String, endpoint: String) -> (KeyIdentity, PendingAdmission)?
+}
+
+extension APIKeyAuthenticating {
+    func prepare(rawKey: String, operationID: String, endpoint: String) -> (KeyIdentity, PendingAdmission)? { nil }
 }
 
 /// Authenticates an operator master key.

@@ -93,8 +93,8 @@ extension GatehouseService {
             metadataJSON: "{}"),
             audit: .byRequest("api_key.create", changes: [
                 "name": .string("Trial: " + name), "trial_days": .int(body.trialDays),
-                "allowed_numbers": .strings(body.allowedNumbers), "rate_limit_messages": .optional(messages),
-                "max_sessions": .optional(maxSessions), "managed": true]))
+                "rate_limit_messages": .optional(messages), "max_sessions": .optional(maxSessions), "managed": true,
+            ].merging(AuditValue.listed("allowed_numbers", body.allowedNumbers)) { $1 }))
         requestLogger.info("admin created a trial key", metadata: [
             "api_key_id": .string(key.id.uuidString.lowercased()), "tenant_id": .string(key.tenantID.uuidString.lowercased())])
         return .created(.init(body: .json(.init(

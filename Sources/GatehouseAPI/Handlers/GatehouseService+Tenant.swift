@@ -29,10 +29,9 @@ extension GatehouseService {
                                   aiConsentEnabled: body.aiConsentEnabled),
             actor: ConsentActor(userID: userID, ip: scope?.clientIP, userAgent: scope?.userAgent),
             audit: .byRequest("tenant_settings.update", on: ("tenant", tenantID), changes: [
-                "allowed_numbers": body.allowedNumbers.map(AuditValue.strings),
                 "require_approval": body.requireApproval.map(AuditValue.bool),
                 "ai_consent_enabled": body.aiConsentEnabled.map(AuditValue.bool),
-            ].compactMapValues { $0 }))
+            ].compactMapValues { $0 }.merging(body.allowedNumbers.map { AuditValue.listed("allowed_numbers", $0) } ?? [:]) { $1 }))
         return .ok(.init(body: .json(Self.settingsBody(settings))))
     }
 

@@ -7,6 +7,11 @@ struct BodyLimitMiddleware: RouterMiddleware {
     let maxBytes: Int
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        // HTTP/1.1: a request with neither Content-Length nor Transfer-Encoding has no body
+        // (RFC 9112 §6.3), so there is nothing to collect (most GETs).
+        if request.headers[.contentLength] == nil, request.headers[.transferEncoding] == nil {
+            return try await next(request, context)
+        }
         var request = request
         _ = try await request.collectBody(upTo: maxBytes)
         return try await next(request, context)

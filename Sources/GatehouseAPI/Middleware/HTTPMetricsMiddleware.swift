@@ -5,7 +5,11 @@ import Prometheus
 /// app's Prometheus registry (no global metrics bootstrap, so tests can build many apps).
 struct HTTPMetricsMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
-    let registry: PrometheusCollectorRegistry
+    let series: HTTPMetricSeries
+
+    init(registry: PrometheusCollectorRegistry) {
+        self.series = HTTPMetricSeries(registry: registry)
+    }
 
     static let buckets: [Duration] = [
         .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25),
@@ -24,16 +28,8 @@ struct HTTPMetricsMiddleware: RouterMiddleware {
         let response = try await next(request, context)
         // Unknown routes share one label so random paths cannot blow up the series count.
         let route = context.endpointPath ?? "unmatched"
-        let method = request.method.rawValue
-        registry.makeCounter(
-            descriptor: Self.requests,
-            labels: [("method", method), ("route", route), ("status", String(response.status.code))]
-        ).increment()
-        registry.makeDurationHistogram(
-            descriptor: Self.duration,
-            labels: [("method", method), ("route", route)],
-            buckets: Self.buckets
-        ).recordNanoseconds((ContinuousClock.now - start).nanoseconds)
+        series.requests(method: request.method, route: route, status: Int(response.status.code)).increment()
+        series.duration(method: request.method, route: route).recordNanoseconds((ContinuousClock.now - start).nanoseconds)
         return response
     }
 }

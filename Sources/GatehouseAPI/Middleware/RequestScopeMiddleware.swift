@@ -9,13 +9,13 @@ struct RequestScopeMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let requestID = Self.acceptableID(request.headers[.requestID]) ?? UUID().uuidString.lowercased()
+        let requestID = Self.acceptableID(request.headers[.requestID]) ?? Self.newRequestID()
         var context = context
         context.logger[metadataKey: "request_id"] = .string(requestID)
         let scope = RequestScope(
             requestID: requestID,
             baseLogger: context.logger,
-            clientIP: context.remoteAddress?.ipAddress,
+            remoteAddress: context.remoteAddress,
             userAgent: request.headers[.userAgent].map { String($0.prefix(512)) },
             state: RequestState()
         )
@@ -28,6 +28,28 @@ struct RequestScopeMiddleware: RouterMiddleware {
         }
         response.headers[.requestID] = requestID
         return response
+    }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    /// A random UUID in lowercase, formatted straight into one string (no uppercase copy).
+    static func newRequestID() -> String {
+        let uuid = UUID().uuid
+        return withUnsafeBytes(of: uuid) { bytes in
+            String(unsafeUninitializedCapacity: 36) { buffer in
+                var index = 0
+                for (position, byte) in bytes.enumerated() {
+                    if position == 4 || position == 6 || position == 8 || position == 10 {
+                        buffer[index] = UInt8(ascii: "-")
+                        index += 1
+                    }
+                    buffer[index] = hexDigits[Int(byte >> 4)]
+                    buffer[index + 1] = hexDigits[Int(byte & 0x0f)]
+                    index += 2
+                }
+                return index
+            }
+        }
     }
 
     /// Echo only ids that cannot inject anything into logs or headers.

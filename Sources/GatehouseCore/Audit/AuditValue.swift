@@ -34,6 +34,15 @@ extension AuditValue {
     public static func optional(_ value: String?) -> AuditValue { value.map(AuditValue.string) ?? .null }
     public static func optional(_ value: Int?) -> AuditValue { value.map(AuditValue.int) ?? .null }
     public static func optional(_ value: Money?) -> AuditValue { value.map(AuditValue.money) ?? .null }
+    /// How many of a list's entries an event keeps: `changes` stays small (the table caps it at
+    /// 8 KB), so a long list is recorded as its first entries plus a count (see `listed`).
+    public static let listSample = 20
+
+    /// `name: first entries` and `name_count: how many`, for a list that may be long.
+    public static func listed(_ name: String, _ values: [String]) -> [String: AuditValue] {
+        [name: .strings(Array(values.prefix(listSample))), name + "_count": .int(values.count)]
+    }
+
     /// A decimal amount as money (6 places); `.null` for nil.
     public static func amount(_ value: Decimal?) -> AuditValue {
         guard let value else { return .null }
