@@ -30,6 +30,8 @@ let package = Package(
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
         // Already built for the OpenAPI generator; the server reads `x-auth`/`x-scopes` with it.
         .package(url: "https://github.com/jpsim/Yams.git", "5.0.1"..<"7.0.0"),
+        // The web console's templates.
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
         // The Stripe adapter and the simulator's webhook sender speak HTTP with it.
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         // Header names for the Stripe simulator's routes (already resolved through Hummingbird).
@@ -86,6 +88,34 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The account and key rules shared by the JSON API and the console.
+        .target(
+            name: "GatehouseServices",
+            dependencies: [
+                "Postgres",
+                "GatehouseCore",
+                "GatehouseStore",
+                "GatehouseAuth",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The server-rendered web console under /console.
+        .target(
+            name: "GatehouseConsole",
+            dependencies: [
+                "GatehouseCore",
+                "GatehouseStore",
+                "GatehouseAuth",
+                "GatehouseServices",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "GatehouseAPI",
             dependencies: [
@@ -93,6 +123,8 @@ let package = Package(
                 "GatehouseCore",
                 "GatehouseStore",
                 "GatehouseAuth",
+                "GatehouseServices",
+                "GatehouseConsole",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
                 .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
@@ -190,6 +222,8 @@ let package = Package(
                 "GatehouseAPI",
                 "GatehouseStore",
                 "GatehouseAuth",
+                "GatehouseServices",
+                "GatehouseConsole",
                 "Postgres",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

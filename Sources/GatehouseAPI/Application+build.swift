@@ -1,6 +1,8 @@
 import Foundation
 import GatehouseAuth
+import GatehouseConsole
 import GatehouseCore
+import GatehouseServices
 import GatehouseStore
 public import Hummingbird
 public import Logging
@@ -51,18 +53,21 @@ public func buildApplication(
 
     let workers = BlockingWorkerPool(threads: configuration.argon2Threads, queueLimit: configuration.argon2QueueLimit)
     let accounts = PostgresAccountRepository(database: database)
-    let authContext = AuthContext(
+    let accountService = AccountService(
         accounts: accounts,
         passwords: try PasswordHasher(parameters: configuration.argon2Parameters, workers: workers),
-        tokens: try AccessTokenService(signingKeySeed: configuration.jwtSigningKey, issuer: configuration.publicURL,
-                                       now: configuration.clock),
-        refreshDeriver: RefreshTokenDeriver(secret: Data((configuration.jwtSigningKey + configuration.keyPepper).utf8)),
         throttle: PostgresAuthThrottle(database: database),
         publicURL: configuration.publicURL,
         throttlePerIP: configuration.authThrottlePerIP,
         throttlePerEmail: configuration.authThrottlePerEmail,
         throttleWindowSeconds: configuration.authThrottleWindowSeconds,
         clock: configuration.clock
+    )
+    let authContext = AuthContext(
+        service: accountService,
+        tokens: try AccessTokenService(signingKeySeed: configuration.jwtSigningKey, issuer: configuration.publicURL,
+                                       now: configuration.clock),
+        refreshDeriver: RefreshTokenDeriver(secret: Data((configuration.jwtSigningKey + configuration.keyPepper).utf8))
     )
     let mailWorker = MailWorker(
         outbox: PostgresMailOutboxRepository(database: database),
@@ -74,12 +79,16 @@ public func buildApplication(
 
     let keyFormat = KeyFormat(prefix: configuration.keyPrefix)
     let keyHasher = KeyHasher(pepper: configuration.keyPepper)
+    let keyRepository = PostgresAPIKeyRepository(database: database)
+    let usageLog = PostgresUsageLogRepository(database: database)
+    let keyIssuer = APIKeyService(format: keyFormat, hasher: keyHasher, repository: keyRepository, clock: configuration.clock)
     let keyServices = KeyServices(
         format: keyFormat,
         hasher: keyHasher,
         hotPath: PostgresAPIKeyHotPath(database: database),
-        repository: PostgresAPIKeyRepository(database: database),
-        usage: PostgresUsageLogRepository(database: database),
+        repository: keyRepository,
+        issuer: keyIssuer,
+        usage: usageLog,
         recorder: usageRecorder,
         routePrices: configuration.routePrices,
         clock: configuration.clock
@@ -91,26 +100,42 @@ public func buildApplication(
             routePrices: configuration.routePrices, clock: configuration.clock),
         master: MasterKeyAuthenticator(database: database, hasher: keyHasher)
     )
+    let policies = try OperationPolicy.load(specPath: configuration.openAPISpecPath)
     let auth = AuthMiddleware(
-        policies: try OperationPolicy.load(specPath: configuration.openAPISpecPath),
+        policies: policies,
         authenticators: authenticators,
         keyFormat: keyFormat
     )
 
+    let tenantSettings = PostgresTenantSettingsRepository(database: database)
+    let usageReports = PostgresUsageReportRepository(database: database)
     let service = GatehouseService(
         database: database, migrations: migrations, registry: registry, logger: logger,
         auth: authContext,
         keys: keyServices,
         managedKeys: PostgresManagedKeyRepository(database: database),
         messaging: PostgresMessagingRepository(database: database),
-        tenantSettings: PostgresTenantSettingsRepository(database: database),
+        tenantSettings: tenantSettings,
         auditEvents: PostgresAuditEventRepository(database: database),
-        usage: PostgresUsageReportRepository(database: database),
+        usage: usageReports,
         messagePrice: Money(exactly: configuration.routePrices["POST /api/v2/messages"] ?? 0) ?? .zero
     )
     try service.registerHandlers(on: router, serverURL: URL(string: "/")!, middlewares: [
         EmptyBodyMiddleware(maxBytes: configuration.maxBodyBytes), auth, TextInputMiddleware(maxBytes: configuration.maxBodyBytes),
     ])
+
+    // The web console: the same services and repositories, and the contract's policies decide
+    // what each role may do there too.
+    let console = try Console(
+        accounts: accountService, keys: keyIssuer, usage: usageLog, tenantSettings: tenantSettings,
+        usageReports: usageReports,
+        // Plan limits come from the billing repository once it is part of the server.
+        planLimits: { _ in nil },
+        secret: Data((configuration.jwtSigningKey + configuration.keyPepper + "console").utf8),
+        permits: { operationID, role in policies[operationID]?.permits(role) ?? false },
+        logger: logger
+    )
+    console.register(on: router)
 
     var app = Application(
         router: router,

@@ -35,6 +35,14 @@ public protocol AccountRepository: Sendable {
     @discardableResult
     func revokeSession(sessionID: UUID, tenantID: UUID, reason: String) async throws -> Bool
 
+    /// The user of a live console session whose cookie secret hashes to `secretHash`, opened
+    /// less than `maxAge` ago; nil otherwise.
+    func consoleSessionUser(sessionID: UUID, tenantID: UUID, secretHash: Data, maxAge: TimeInterval) async throws -> UserRecord?
+
+    /// Ends every live session of a user but `keep`; returns how many.
+    @discardableResult
+    func revokeOtherSessions(userID: UUID, tenantID: UUID, keep: UUID, reason: String) async throws -> Int
+
     /// Ends all of a user's sessions; returns how many.
     @discardableResult
     func revokeAllSessions(userID: UUID, tenantID: UUID, reason: String) async throws -> Int

@@ -7,11 +7,15 @@ public struct NewSession: Sendable {
     public var refreshTokenExpiresAt: Date
     public var ip: String?
     public var userAgent: String?
+    /// SHA-256 of the console cookie's secret, for a session opened by the web console.
+    public var consoleSecretHash: Data?
 
-    public init(refreshTokenHash: Data, refreshTokenExpiresAt: Date, ip: String?, userAgent: String?) {
+    public init(refreshTokenHash: Data, refreshTokenExpiresAt: Date, ip: String?, userAgent: String?,
+                consoleSecretHash: Data? = nil) {
         self.refreshTokenHash = refreshTokenHash
         self.refreshTokenExpiresAt = refreshTokenExpiresAt
         self.ip = ip
         self.userAgent = userAgent
+        self.consoleSecretHash = consoleSecretHash
     }
 }

@@ -145,6 +145,27 @@ public struct PostgresAccountRepository: AccountRepository {
         }
     }
 
+    public func consoleSessionUser(sessionID: UUID, tenantID: UUID, secretHash: Data, maxAge: TimeInterval) async throws -> UserRecord? {
+        try await database.withTenant(tenantID) { db in
+            try await db.query("""
+                SELECT \(unescaped: UserRecord.columns)
+                  FROM auth_sessions s JOIN users u ON u.tenant_id = s.tenant_id AND u.id = s.user_id
+                 WHERE s.id = \(sessionID) AND s.console_secret_hash = \(secretHash) AND s.revoked_at IS NULL
+                   AND s.created_at > now() - make_interval(secs => \(Int(maxAge)))
+                """).first.map(UserRecord.init(row:))
+        }
+    }
+
+    @discardableResult
+    public func revokeOtherSessions(userID: UUID, tenantID: UUID, keep: UUID, reason: String) async throws -> Int {
+        try await database.withTenant(tenantID) { db in
+            try await db.execute("""
+                UPDATE auth_sessions SET revoked_at = now(), revoked_reason = \(reason)
+                 WHERE user_id = \(userID) AND id <> \(keep) AND revoked_at IS NULL
+                """)
+        }
+    }
+
     @discardableResult
     public func revokeAllSessions(userID: UUID, tenantID: UUID, reason: String) async throws -> Int {
         try await database.withTenant(tenantID) { db in
@@ -197,8 +218,8 @@ public struct PostgresAccountRepository: AccountRepository {
     /// Inserts a session and its first refresh token; returns the session id.
     public static func insertSession(_ db: PostgresSession, tenantID: UUID, userID: UUID, session: NewSession) async throws -> UUID {
         let row = try await db.query("""
-            INSERT INTO auth_sessions (tenant_id, user_id, ip, user_agent)
-            VALUES (\(tenantID), \(userID), \(session.ip), \(session.userAgent))
+            INSERT INTO auth_sessions (tenant_id, user_id, ip, user_agent, console_secret_hash)
+            VALUES (\(tenantID), \(userID), \(session.ip), \(session.userAgent), \(session.consoleSecretHash))
             RETURNING id
             """)
         let sessionID: UUID = try row.first!.decode("id")

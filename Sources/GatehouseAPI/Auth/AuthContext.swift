@@ -1,23 +1,21 @@
 import Foundation
 import GatehouseAuth
+import GatehouseServices
 import GatehouseStore
 
-/// What the Auth and Users handlers need, handed in by `buildApplication`.
+/// What the Auth and Users handlers need, handed in by `buildApplication`. The account rules
+/// (sign-in, throttling, one-time links) are in `AccountService`, shared with the console.
 struct AuthContext: Sendable {
-    let accounts: any AccountRepository
-    let passwords: PasswordHasher
+    let service: AccountService
     let tokens: AccessTokenService
     let refreshDeriver: RefreshTokenDeriver
-    let throttle: any AuthThrottling
-    /// Base of links in mails (`PUBLIC_URL`, no trailing slash).
-    let publicURL: String
-    let throttlePerIP: Int
-    let throttlePerEmail: Int
-    let throttleWindowSeconds: Int
-    let clock: @Sendable () -> Date
+
+    var accounts: any AccountRepository { service.accounts }
+    var passwords: PasswordHasher { service.passwords }
+    var clock: @Sendable () -> Date { service.clock }
 
     /// Refresh tokens live 30 days.
-    static let refreshLifetime: TimeInterval = 30 * 24 * 3600
+    static let refreshLifetime = AccountService.refreshLifetime
     /// Concurrent refreshes of one token inside this window get the same successor.
     static let refreshGrace: TimeInterval = 10
 }

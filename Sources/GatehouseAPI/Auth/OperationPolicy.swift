@@ -23,6 +23,14 @@ struct OperationPolicy: Sendable, Equatable {
     /// `METHOD /path/template`, the label usage and prices use (e.g. `POST /api/v2/messages`).
     var endpoint: String
 
+    /// Whether a signed-in user of `role` may call the operation (the web console asks this
+    /// for the operation each of its actions stands for).
+    func permits(_ role: Role) -> Bool {
+        guard authentication == .user || authentication == .principal else { return false }
+        if let roles, !roles.contains(role) { return false }
+        return scopes.isSubset(of: role.scopes)
+    }
+
     /// What an operation missing from the table requires: fail closed.
     static let strictest = OperationPolicy(authentication: .master, scopes: [], roles: nil, endpoint: "unknown")
 

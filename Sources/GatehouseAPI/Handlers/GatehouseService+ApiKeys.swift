@@ -1,13 +1,14 @@
 import Foundation
 import GatehouseAuth
 import GatehouseCore
+import GatehouseServices
 import GatehouseStore
 
 /// Tenant self-service API keys (`account:manage`, declared in openapi.yaml), their usage, and
 /// `POST /keys/verify`. Only the tenant's own self-service keys are reachable here; operator
 /// managed keys and other tenants' keys are 404.
 extension GatehouseService {
-    static let rawKeyWarning = "Save this key now: it will not be shown again."
+    static let rawKeyWarning = APIKeyService.rawKeyWarning
     static let defaultVerifyEndpoint = "POST /api/v2/keys/verify"
     /// The largest cost one verify may report: far below what the spend counters
     /// (`numeric(20,6)`) hold, so no single call can overflow them.
@@ -38,31 +39,12 @@ extension GatehouseService {
     func apiKeysCreate(_ input: Operations.ApiKeysCreate.Input) async throws -> Operations.ApiKeysCreate.Output {
         let caller = try Caller.current()
         guard case .json(let body) = input.body else { throw GatehouseError.invalidRequest("Send a JSON body.") }
-        let policy = try await keyGrantPolicy(caller)
-        let name = try Self.validName(body.name)
-        let scopes = try policy.grantableScopes(body.scopes.map(\.rawValue))
-        if let days = body.expiresInDays, !(1...3650).contains(days) {
-            throw GatehouseError.validation("expires_in_days", "must be between 1 and 3650")
-        }
-        let limits = KeyLimits(
-            rateLimitRPM: try Self.validRateLimit(body.rateLimitRpm ?? 60),
-            spendLimit: try body.spendLimit.map { try Self.validSpendLimit($0) },
-            spendPeriod: (body.spendPeriod ?? .month).rawValue)
-        try policy.checkNewKey(limits)
-        let now = keys.clock()
-        let raw = keys.format.generate(.live)
-        let expiresAt = body.expiresInDays.map { now.addingTimeInterval(Double($0) * 86_400) }
-        let record = try await keys.repository.create(
+        let (record, raw) = try await keys.issuer.create(
             tenantID: caller.tenantID,
-            NewAPIKey(
-                name: name, hash: keys.hasher.hash(raw), keyPrefix: KeyFormat.displayPrefix(of: raw), scopes: scopes,
-                expiresAt: expiresAt, rateLimitRPM: limits.rateLimitRPM, spendLimit: limits.spendLimit,
-                spendPeriod: limits.spendPeriod, createdByUserID: caller.userID),
-            now: now,
-            audit: .byRequest("api_key.create", changes: [
-                "name": .string(name), "scopes": .strings(scopes), "expires_in_days": .optional(body.expiresInDays),
-                "rate_limit_rpm": .int(limits.rateLimitRPM), "spend_limit": .amount(limits.spendLimit),
-                "spend_period": .string(limits.spendPeriod)]))
+            APIKeyService.Draft(name: body.name, scopes: body.scopes.map(\.rawValue), expiresInDays: body.expiresInDays,
+                                rateLimitRPM: body.rateLimitRpm, spendLimit: body.spendLimit,
+                                spendPeriod: body.spendPeriod?.rawValue),
+            policy: try await keyGrantPolicy(caller), createdBy: caller.userID, actor: .currentRequest)
         requestLogger.info("api key created", metadata: ["api_key_id": "\(record.id.uuidString.lowercased())"])
         return .created(.init(body: .json(Self.created(record, raw: raw))))
     }
@@ -87,7 +69,7 @@ extension GatehouseService {
         var changes = APIKeyChanges()
         var audited: [String: AuditValue] = [:]
         if let name = body.name {
-            changes.name = try Self.validName(name)
+            changes.name = try APIKeyRules.name(name)
             audited["name"] = .string(changes.name!)
         }
         if let scopes = body.scopes {
@@ -99,33 +81,19 @@ extension GatehouseService {
             audited["scopes"] = .strings(changes.scopes!)
         }
         if let rpm = body.rateLimitRPM {
-            changes.rateLimitRPM = try Self.validRateLimit(rpm)
+            changes.rateLimitRPM = try APIKeyRules.rateLimit(rpm)
             audited["rate_limit_rpm"] = .int(rpm)
         }
         if body.spendLimitPresent {
-            changes.spendLimit = .some(try body.spendLimit.map { try Self.validSpendLimit($0) })
+            changes.spendLimit = .some(try body.spendLimit.map(APIKeyRules.spendLimit))
             audited["spend_limit"] = .optional(body.spendLimit)
         }
         if let period = body.spendPeriod {
-            guard ["day", "week", "month", "forever"].contains(period) else {
-                throw GatehouseError.validation("spend_period", "must be one of day, week, month, forever")
-            }
-            changes.spendPeriod = period
+            changes.spendPeriod = try APIKeyRules.spendPeriod(period)
             audited["spend_period"] = .string(period)
         }
-        let now = keys.clock()
-        guard let current = try await keys.repository.get(tenantID: caller.tenantID, id: id, reachableBy: policy, now: now) else {
-            throw GatehouseError.notFound("API key")
-        }
-        let currentLimits = KeyLimits(rateLimitRPM: current.rateLimitRPM, spendLimit: current.spendLimit,
-                                      spendPeriod: current.spendPeriod)
-        try policy.checkChange(ofKey: id, from: currentLimits, to: KeyLimits(
-            rateLimitRPM: changes.rateLimitRPM ?? currentLimits.rateLimitRPM,
-            spendLimit: changes.spendLimit ?? currentLimits.spendLimit,
-            spendPeriod: changes.spendPeriod ?? currentLimits.spendPeriod))
-        guard let record = try await keys.repository.update(
-            tenantID: caller.tenantID, id: id, changes, reachableBy: policy, now: now,
-            audit: .byRequest("api_key.update", changes: audited)) else {
+        guard let record = try await keys.issuer.update(
+            tenantID: caller.tenantID, id: id, changes, audited: audited, policy: policy, actor: .currentRequest) else {
             throw GatehouseError.notFound("API key")
         }
         return .ok(.init(body: .json(Self.apiKey(record))))
@@ -150,31 +118,10 @@ extension GatehouseService {
         let id = try Self.keyID(input.path.id)
         var grace = 0
         if case .json(let body)? = input.body { grace = body.graceSeconds ?? 0 }
-        guard (0...604_800).contains(grace) else {
-            throw GatehouseError.validation("grace_seconds", "must be between 0 and 604800")
-        }
-        let policy = try await keyGrantPolicy(caller)
-        if case .key = policy.grantor {
-            // The new secret is handed to the caller: it may not carry looser limits than its own.
-            guard let target = try await keys.repository.get(tenantID: caller.tenantID, id: id, reachableBy: policy, now: keys.clock())
-            else { throw GatehouseError.notFound("API key") }
-            try policy.checkNewKey(KeyLimits(rateLimitRPM: target.rateLimitRPM, spendLimit: target.spendLimit,
-                                             spendPeriod: target.spendPeriod))
-        }
-        let raw = keys.format.generate(.live)
-        let result = try await keys.repository.rotate(
-            tenantID: caller.tenantID, id: id, hash: keys.hasher.hash(raw), keyPrefix: KeyFormat.displayPrefix(of: raw),
-            graceSeconds: grace, reachableBy: policy, now: keys.clock(),
-            audit: .byRequest("api_key.rotate", changes: ["grace_seconds": .int(grace)]))
-        switch result {
-        case .notFound:
-            throw GatehouseError.notFound("API key")
-        case .revoked:
-            throw GatehouseError(.conflict, "A revoked key cannot be rotated.")
-        case .rotated(let record):
-            requestLogger.info("api key rotated", metadata: ["rotated_api_key_id": "\(id.uuidString.lowercased())", "grace_seconds": "\(grace)"])
-            return .ok(.init(body: .json(Self.created(record, raw: raw))))
-        }
+        let (record, raw) = try await keys.issuer.rotate(
+            tenantID: caller.tenantID, id: id, graceSeconds: grace, policy: try await keyGrantPolicy(caller), actor: .currentRequest)
+        requestLogger.info("api key rotated", metadata: ["rotated_api_key_id": "\(id.uuidString.lowercased())", "grace_seconds": "\(grace)"])
+        return .ok(.init(body: .json(Self.created(record, raw: raw))))
     }
 
     /// GET /api/v2/api-keys/{id}/usage
@@ -186,16 +133,9 @@ extension GatehouseService {
             tenantID: caller.tenantID, id: id, reachableBy: try await keyGrantPolicy(caller), now: now) else {
             throw GatehouseError.notFound("API key")
         }
-        // The rollups are per UTC day: a window covers whole days, from the day it starts in.
-        let start: Date = switch input.query.since ?? .month {
-        case .day: now.addingTimeInterval(-86_400)
-        case .week: now.addingTimeInterval(-7 * 86_400)
-        case .month: now.addingTimeInterval(-30 * 86_400)
-        case .all: record.createdAt
-        }
-        let sinceDay = Self.startOfUTCDay(start)
-        // `all` is everything the key ever did, whatever the clock says about its creation.
-        let queryDay = input.query.since == .all ? Date(timeIntervalSince1970: 0) : sinceDay
+        let window = UsageWindow(rawValue: (input.query.since ?? .month).rawValue) ?? .month
+        let sinceDay = window.firstDay(now: now, keyCreatedAt: record.createdAt)
+        let queryDay = window.queryDay(now: now, keyCreatedAt: record.createdAt)
         let summary = try await keys.usage.summary(tenantID: caller.tenantID, keyID: id, sinceDay: queryDay)
         let money = APIKeyAuthenticator.money
         return .ok(.init(body: .json(.init(
@@ -308,29 +248,6 @@ extension GatehouseService {
         return min(limit, 200)
     }
 
-    static func validName(_ name: String) throws -> String {
-        let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
-        try TextLength.check(trimmed, field: "name", scalars: 1...64)
-        return trimmed
-    }
-
-    static func validRateLimit(_ rpm: Int) throws -> Int {
-        guard (0...1_000_000).contains(rpm) else {
-            throw GatehouseError.validation("rate_limit_rpm", "must be between 0 (no cap) and 1000000")
-        }
-        return rpm
-    }
-
-    /// The largest spend cap: far below what `numeric(20,6)` holds.
-    static let maxSpendLimit = Decimal(1_000_000_000_000)
-
-    static func validSpendLimit(_ money: Money) throws -> Decimal {
-        guard money.amount >= 0, money.amount <= maxSpendLimit else {
-            throw GatehouseError.validation("spend_limit", "must be between 0 and \(Money(exactly: maxSpendLimit)!)")
-        }
-        return money.amount
-    }
-
     /// Base64url (no padding) of the repository's keyset position.
     static func encodeKeyCursor(_ position: String) -> String {
         Data(position.utf8).base64EncodedString()
@@ -352,12 +269,6 @@ extension GatehouseService {
             hour: Int(match.4), minute: Int(match.5), second: Int(match.6))
         guard parts.isValidDate else { return nil }
         return text
-    }
-
-    static func startOfUTCDay(_ date: Date) -> Date {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        return calendar.startOfDay(for: date)
     }
 
     static func apiKey(_ record: APIKeyRecord) -> Components.Schemas.ApiKey {

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import GatehouseAuth
 import GatehouseCore
+import GatehouseServices
 import GatehouseStore
 import OpenAPIRuntime
 import Postgres
@@ -19,24 +20,10 @@ extension GatehouseService {
     /// POST /api/v2/auth/signup
     func authSignup(_ input: Operations.AuthSignup.Input) async throws -> Operations.AuthSignup.Output {
         guard case .json(let body) = input.body else { throw GatehouseError.invalidRequest("Send a JSON body.") }
-        let email = try AuthValidation.email(body.email)
-        try AuthValidation.newPassword(body.password, field: "password")
-        let fullName = try AuthValidation.name(body.fullName, field: "full_name")
-        let tenantName = try AuthValidation.name(body.tenantName, field: "tenant_name")
-        try await throttle("signup", email: email)
-
-        let hash = try await hashPassword(body.password)
         let refreshToken = OpaqueToken.generate()
-        let verifyToken = OpaqueToken.generate()
-        let mail = AuthMails.verifyEmail(to: email, name: fullName, link: link("/auth/verify-email", token: verifyToken))
-        let created: (UserRecord, sessionID: UUID)
-        do {
-            created = try await auth.accounts.signUp(
-                tenantID: UUID(), tenantName: tenantName, email: email, fullName: fullName, passwordHash: hash,
-                session: newSession(refreshToken), verification: (OpaqueToken.hash(verifyToken), mail))
-        } catch AccountError.emailTaken {
-            throw GatehouseError(.conflict, "An account with this email already exists.")
-        }
+        let created = try await auth.service.signUp(
+            email: body.email, password: body.password, fullName: body.fullName, tenantName: body.tenantName,
+            ip: RequestScope.current?.clientIP, session: newSession(refreshToken))
         let user = created.0
         requestLogger.info("signup", metadata: ["user_id": .string(user.id.lowercased), "tenant_id": .string(user.tenantID.lowercased)])
         return .created(.init(body: .json(try await tokenPair(user: user, sessionID: created.sessionID, refreshToken: refreshToken))))
@@ -45,34 +32,9 @@ extension GatehouseService {
     /// POST /api/v2/auth/login
     func authLogin(_ input: Operations.AuthLogin.Input) async throws -> Operations.AuthLogin.Output {
         guard case .json(let body) = input.body else { throw GatehouseError.invalidRequest("Send a JSON body.") }
-        let email = try AuthValidation.email(body.email)
-        guard (1...128).contains(body.password.count) else {
-            throw GatehouseError.validation("password", "must be 1-128 characters")
-        }
-        try await throttle("login", email: email)
-
-        let invalid = GatehouseError(.invalidCredentials, "The email or password is not correct.")
-        guard let account = try await auth.accounts.findLogin(email: email), let stored = account.passwordHash else {
-            // Same work as a real check, so the answer's timing does not reveal the account.
-            _ = try await busyAware { try await self.auth.passwords.verifyDummy(body.password) }
-            throw invalid
-        }
-        guard try await busyAware({ try await self.auth.passwords.verify(body.password, phc: stored) }) else {
-            throw invalid
-        }
-        if auth.passwords.needsRehash(stored) {
-            // The cost parameters changed since this hash was made: upgrade it now that we know the password.
-            do {
-                let upgraded = try await auth.passwords.hash(body.password)
-                try await auth.accounts.updatePasswordHash(userID: account.userID, tenantID: account.tenantID, hash: upgraded)
-            } catch {
-                requestLogger.warning("login: password re-hash skipped", metadata: ["error": "\(error)"])
-            }
-        }
         let refreshToken = OpaqueToken.generate()
-        let sessionID = try await auth.accounts.openSession(userID: account.userID, tenantID: account.tenantID,
-                                                            session: newSession(refreshToken))
-        guard let user = try await auth.accounts.user(id: account.userID, tenantID: account.tenantID) else { throw invalid }
+        let (user, sessionID) = try await auth.service.logIn(
+            email: body.email, password: body.password, ip: RequestScope.current?.clientIP, session: newSession(refreshToken))
         return .ok(.init(body: .json(try await tokenPair(user: user, sessionID: sessionID, refreshToken: refreshToken))))
     }
 
@@ -135,54 +97,28 @@ extension GatehouseService {
     /// POST /api/v2/auth/forgot-password
     func authForgotPassword(_ input: Operations.AuthForgotPassword.Input) async throws -> Operations.AuthForgotPassword.Output {
         guard case .json(let body) = input.body else { throw GatehouseError.invalidRequest("Send a JSON body.") }
-        let email = try AuthValidation.email(body.email)
-        try await throttle("forgot", email: email)
-        try await mailOneTimeLink(to: email, purpose: .resetPassword) { token in
-            AuthMails.resetPassword(to: email, link: link("/auth/reset-password", token: token))
-        }
+        try await auth.service.requestPasswordReset(email: body.email, ip: RequestScope.current?.clientIP)
         return .accepted(.init())
     }
 
     /// POST /api/v2/auth/reset-password
     func authResetPassword(_ input: Operations.AuthResetPassword.Input) async throws -> Operations.AuthResetPassword.Output {
         guard case .json(let body) = input.body else { throw GatehouseError.invalidRequest("Send a JSON body.") }
-        let token = try AuthValidation.token(body.token, field: "token")
-        try AuthValidation.newPassword(body.newPassword, field: "new_password")
-        // Hash first: a full worker pool must not burn the token.
-        let hash = try await hashPassword(body.newPassword)
-        let outcome = try await auth.accounts.consumeOneTimeToken(tokenHash: OpaqueToken.hash(token), purpose: .resetPassword) { db, _, userID in
-            try await db.execute("""
-                UPDATE users SET password_hash = \(hash), email_verified_at = COALESCE(email_verified_at, now())
-                 WHERE id = \(userID)
-                """)
-            return try await PostgresAccountRepository.revokeAllSessions(db, userID: userID, reason: "password_reset")
-        }
-        _ = try oneTimeResult(outcome, what: "reset link")
+        try await auth.service.resetPassword(token: body.token, newPassword: body.newPassword)
         return .noContent(.init())
     }
 
     /// POST /api/v2/auth/verify-email
     func authVerifyEmail(_ input: Operations.AuthVerifyEmail.Input) async throws -> Operations.AuthVerifyEmail.Output {
         guard case .json(let body) = input.body else { throw GatehouseError.invalidRequest("Send a JSON body.") }
-        let token = try AuthValidation.token(body.token, field: "token")
-        let outcome = try await auth.accounts.consumeOneTimeToken(tokenHash: OpaqueToken.hash(token), purpose: .verifyEmail) { db, _, userID in
-            try await db.execute("UPDATE users SET email_verified_at = COALESCE(email_verified_at, now()) WHERE id = \(userID)")
-            return try await PostgresAccountRepository.user(db, id: userID)
-        }
-        guard let user = try oneTimeResult(outcome, what: "verification link") else {
-            throw GatehouseError(.unauthorized, "The verification link is not valid.")
-        }
+        let (user, _) = try await auth.service.verifyEmail(token: body.token, session: nil)
         return .ok(.init(body: .json(Self.userSchema(user))))
     }
 
     /// POST /api/v2/auth/magic-link/request
     func authMagicLinkRequest(_ input: Operations.AuthMagicLinkRequest.Input) async throws -> Operations.AuthMagicLinkRequest.Output {
         guard case .json(let body) = input.body else { throw GatehouseError.invalidRequest("Send a JSON body.") }
-        let email = try AuthValidation.email(body.email)
-        try await throttle("magic", email: email)
-        try await mailOneTimeLink(to: email, purpose: .magicLink) { token in
-            AuthMails.magicLink(to: email, link: link("/api/v2/auth/magic-link", token: token))
-        }
+        try await auth.service.requestMagicLink(email: body.email, ip: RequestScope.current?.clientIP)
         return .accepted(.init())
     }
 
@@ -223,7 +159,7 @@ extension GatehouseService {
         let identity = try currentIdentity()
         guard case .json(let body) = input.body else { throw GatehouseError.invalidRequest("Send a JSON body.") }
         try AuthValidation.newPassword(body.password, field: "password")
-        let hash = try await hashPassword(body.password)
+        let hash = try await auth.service.hashPassword(body.password)
         guard try await auth.accounts.setInitialPassword(userID: identity.userID, tenantID: identity.tenantID, hash: hash) else {
             throw GatehouseError(.conflict, "This account already has a password; use the reset flow to change it.")
         }
@@ -258,76 +194,13 @@ extension GatehouseService {
     }
 
     private func newSession(_ refreshToken: String) -> NewSession {
-        NewSession(refreshTokenHash: OpaqueToken.hash(refreshToken),
-                   refreshTokenExpiresAt: auth.clock().addingTimeInterval(AuthContext.refreshLifetime),
-                   ip: RequestScope.current?.clientIP, userAgent: RequestScope.current?.userAgent)
+        auth.service.newSession(refreshToken: refreshToken, ip: RequestScope.current?.clientIP, userAgent: RequestScope.current?.userAgent)
     }
 
     private func consumeMagicLink(_ token: String) async throws -> Components.Schemas.TokenPair {
         let refreshToken = OpaqueToken.generate()
-        let session = newSession(refreshToken)
-        let outcome = try await auth.accounts.consumeOneTimeToken(tokenHash: OpaqueToken.hash(token), purpose: .magicLink) { db, tenantID, userID in
-            // Following the link proves the address.
-            try await db.execute("UPDATE users SET email_verified_at = COALESCE(email_verified_at, now()) WHERE id = \(userID)")
-            let sessionID = try await PostgresAccountRepository.insertSession(db, tenantID: tenantID, userID: userID, session: session)
-            return (try await PostgresAccountRepository.user(db, id: userID)).map { SignedIn(user: $0, sessionID: sessionID) }
-        }
-        guard let signedIn = try oneTimeResult(outcome, what: "sign-in link") else {
-            throw GatehouseError(.unauthorized, "The sign-in link is not valid.")
-        }
-        return try await tokenPair(user: signedIn.user, sessionID: signedIn.sessionID, refreshToken: refreshToken)
-    }
-
-    private func oneTimeResult<Value>(_ outcome: OneTimeTokenOutcome<Value>, what: String) throws -> Value {
-        switch outcome {
-        case .consumed(let value): return value
-        case .invalid: throw GatehouseError(.unauthorized, "The \(what) is not valid or was already used.")
-        case .expired: throw GatehouseError(.tokenExpired, "The \(what) has expired; request a new one.")
-        }
-    }
-
-    private func hashPassword(_ password: String) async throws -> String {
-        try await busyAware { try await self.auth.passwords.hash(password) }
-    }
-
-    /// Maps a full Argon2 pool to 503 + Retry-After.
-    private func busyAware<T>(_ work: () async throws -> T) async throws -> T {
-        do {
-            return try await work()
-        } catch is BlockingWorkerPool.Busy {
-            throw GatehouseError(.serviceUnavailable, "The server is busy; retry shortly.", headers: ["Retry-After": "1"])
-        }
-    }
-
-    /// Counts one attempt per client IP and per email; 429 + Retry-After when either is over.
-    private func throttle(_ action: String, email: String) async throws {
-        let emailKey = Data(SHA256.hash(data: Data(email.lowercased().utf8))).base64URLEncodedString()
-        var buckets = [("\(action):email:\(emailKey)", auth.throttlePerEmail)]
-        if let ip = RequestScope.current?.clientIP { buckets.insert(("\(action):ip:\(ip)", auth.throttlePerIP), at: 0) }
-        for (bucket, limit) in buckets where limit > 0 {
-            if let retryAfter = try await auth.throttle.hit(bucket: bucket, limit: limit, windowSeconds: auth.throttleWindowSeconds) {
-                throw GatehouseError(.rateLimited, "Too many attempts; retry in \(retryAfter) s.",
-                                     extensions: ["retry_after_ms": .int(retryAfter * 1000)],
-                                     headers: ["Retry-After": "\(retryAfter)"])
-            }
-        }
-    }
-
-    /// Issues a one-time token and queues its mail in one transaction, when the email belongs
-    /// to an account; unknown emails get the same 202, so the answer reveals nothing.
-    private func mailOneTimeLink(
-        to email: String, purpose: OneTimeTokenPurpose, mail: (_ token: String) -> OutgoingMail
-    ) async throws {
-        guard let account = try await auth.accounts.findLogin(email: email) else { return }
-        let token = OpaqueToken.generate()
-        try await auth.accounts.issueOneTimeToken(userID: account.userID, tenantID: account.tenantID, purpose: purpose,
-                                                  tokenHash: OpaqueToken.hash(token), mail: mail(token))
-    }
-
-    private func link(_ path: String, token: String) -> String {
-        var base = auth.publicURL
-        while base.hasSuffix("/") { base.removeLast() }
-        return "\(base)\(path)?token=\(token)"
+        let (user, sessionID) = try await auth.service.consumeMagicLink(token: token, session: newSession(refreshToken))
+        return try await tokenPair(user: user, sessionID: sessionID, refreshToken: refreshToken)
     }
 
     private func setPageHeaders() {
@@ -336,12 +209,6 @@ extension GatehouseService {
         RequestScope.current?.state.setHeader("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'")
         RequestScope.current?.state.setHeader("X-Frame-Options", "DENY")
     }
-}
-
-/// A user signed in on a new session.
-private struct SignedIn: Sendable {
-    var user: UserRecord
-    var sessionID: UUID
 }
 
 extension UUID {

@@ -1,5 +1,6 @@
 import Foundation
 import GatehouseCore
+import GatehouseServices
 
 extension GatehouseService {
     /// GET /api/v2/users/me

@@ -1,9 +1,10 @@
 import Foundation
 import GatehouseStore
 
-/// The texts of the account mails. Links are built from `PUBLIC_URL` by the caller.
-enum AuthMails {
-    static func verifyEmail(to: String, name: String, link: String) -> OutgoingMail {
+/// The texts of the account mails. Links are built from `PUBLIC_URL` by the caller
+/// (`AccountService.link`); they open the console's pages.
+public enum AuthMails {
+    public static func verifyEmail(to: String, name: String, link: String) -> OutgoingMail {
         OutgoingMail(to: to, subject: "Confirm your email address", bodyText: """
             Hello \(name),
 
@@ -15,7 +16,7 @@ enum AuthMails {
             """)
     }
 
-    static func resetPassword(to: String, link: String) -> OutgoingMail {
+    public static func resetPassword(to: String, link: String) -> OutgoingMail {
         OutgoingMail(to: to, subject: "Reset your Gatehouse password", bodyText: """
             Someone asked to reset the password of your Gatehouse account.
 
@@ -27,7 +28,7 @@ enum AuthMails {
             """)
     }
 
-    static func magicLink(to: String, link: String) -> OutgoingMail {
+    public static func magicLink(to: String, link: String) -> OutgoingMail {
         OutgoingMail(to: to, subject: "Your Gatehouse sign-in link", bodyText: """
             Open this link to sign in to Gatehouse (valid for 15 minutes, usable once):
 
