@@ -8,7 +8,7 @@ public enum AuthValidation {
     /// A trimmed email address: at most 254 characters, one `@`, no spaces or control characters.
     public static func email(_ raw: String) throws -> String {
         let email = raw.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard (3...254).contains(email.count),
+        guard (3...254).contains(email.unicodeScalars.count), email.utf8.count <= 254,
               email.wholeMatch(of: /[^@\s\p{Cc}]+@[^@\s\p{Cc}]+\.[^@\s\p{Cc}]+/) != nil else {
             throw GatehouseError.validation("email", "must be a valid email address (at most 254 characters)")
         }
@@ -25,15 +25,16 @@ public enum AuthValidation {
     /// A trimmed name of 1-64 characters.
     public static func name(_ raw: String, field: String) throws -> String {
         let name = raw.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard (1...64).contains(name.count), !name.contains(where: { $0.unicodeScalars.contains { $0.properties.generalCategory == .control } }) else {
-            throw GatehouseError.validation(field, "must be 1-64 characters")
+        try TextLength.check(name, field: field, scalars: 1...64)
+        guard !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw GatehouseError.validation(field, "must not contain control characters")
         }
         return name
     }
 
     /// An opaque token as presented by the client (1-512 characters).
     public static func token(_ raw: String, field: String) throws -> String {
-        guard (1...512).contains(raw.count) else { throw GatehouseError.validation(field, "must be 1-512 characters") }
+        try TextLength.check(raw, field: field, scalars: 1...512)
         return raw
     }
 }

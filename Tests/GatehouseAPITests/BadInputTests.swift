@@ -5,6 +5,7 @@ import GatehouseStore
 import GatehouseTestSupport
 import HTTPTypes
 import Hummingbird
+import NIOCore
 import HummingbirdTesting
 import Postgres
 import Testing
@@ -46,6 +47,12 @@ struct BadInputTests {
                 #expect(response.errorCode == "validation_failed")
                 #expect(try Self.field(response) == field)
             }
+            // A form body (the magic-link page's POST) follows the same rule.
+            let form = try await client.execute(uri: "/api/v2/auth/magic-link", method: .post,
+                                                headers: [.contentType: "application/x-www-form-urlencoded"],
+                                                body: ByteBuffer(string: "token=abc%00def"))
+            #expect(form.status == .unprocessableContent)
+            #expect(try Self.field(form) == "token")
             // Nothing was created.
             let keys = try await client.send(.get, "/api/v2/api-keys", headers: [Self.apiKey: key.raw])
             #expect(try (keys.json["items"] as? [Any])?.count == 1)
@@ -62,6 +69,11 @@ struct BadInputTests {
                                                  headers: [Self.apiKey: key.raw])
             #expect(response.status == .unprocessableContent)
             #expect(try Self.field(response) == "name")
+            let signup = try await client.send(.post, "/api/v2/auth/signup", json: [
+                "email": TestUsers.uniqueEmail("zalgo"), "password": TestUsers.password, "full_name": name, "tenant_name": "Co",
+            ])
+            #expect(signup.status == .unprocessableContent)
+            #expect(try Self.field(signup) == "full_name")
         }
     }
 

@@ -4,7 +4,7 @@ import HTTPTypes
 import OpenAPIRuntime
 
 /// One rule for every text input of every operation: a path parameter, query parameter, JSON
-/// member name or JSON string value holding U+0000 (NUL) is refused with 422
+/// member name or string value, or form field holding U+0000 (NUL) is refused with 422
 /// `validation_failed` naming the field, before any handler sees it. PostgreSQL `text` cannot
 /// store NUL and libpq passes values as C strings, so such a value could only ever be cut
 /// short or fail in the database (the Postgres layer refuses it too, as a backstop).
@@ -28,7 +28,8 @@ struct TextInputMiddleware: ServerMiddleware {
         }
         guard let body else { return try await next(request, nil, metadata) }
         let bytes = try await [UInt8](collecting: body, upTo: maxBytes)
-        if let field = Self.nulField(inJSON: bytes) {
+        let isForm = request.headerFields[.contentType]?.lowercased().hasPrefix("application/x-www-form-urlencoded") ?? false
+        if let field = isForm ? Self.nulField(inQueryOf: "?" + String(decoding: bytes, as: UTF8.self)) : Self.nulField(inJSON: bytes) {
             throw GatehouseError.validation(field, Self.message)
         }
         return try await next(request, HTTPBody(bytes), metadata)
