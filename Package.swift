@@ -191,10 +191,15 @@ let package = Package(
         ),
 
         // Shared by the test targets: the database URLs from the environment, a migrated
-        // database, scratch databases and tenants.
+        // database, scratch databases, tenants, and a proxy to break the database's connections.
         .target(
             name: "GatehouseTestSupport",
-            dependencies: ["Postgres", "GatehouseStore", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "Postgres", "GatehouseStore", .product(name: "Logging", package: "swift-log"),
+                // The database proxy that breaks connections on demand.
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             path: "Tests/GatehouseTestSupport",
             swiftSettings: swiftSettings
         ),

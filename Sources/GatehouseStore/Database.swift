@@ -43,17 +43,15 @@ public struct Database: Sendable {
             }
             try await admission.settle()
         }
-        var attempts = 0
-        while true {
-            attempts += 1
-            do {
-                return try await pool.withConnection { session in
-                    try await session.pipeline([[Self.scope(to: tenantID), query]])[0].get()[1]
-                }
-            } catch let error as PostgresError where error.isConnectionLost && attempts < 3 {
-                // A connection that died while idle: a read is safe to send again on a fresh one.
-                continue
-            }
+        let read = { try await self.pool.withConnection { session in
+            try await session.pipeline([[Self.scope(to: tenantID), query]])[0].get()[1]
+        } }
+        do {
+            return try await read()
+        } catch let error as PostgresError where error.isConnectionDropped {
+            // The connection died under the read (the pool had found it alive: the server went
+            // away just then). A read is safe to send again, once, on a fresh connection.
+            return try await read()
         }
     }
 

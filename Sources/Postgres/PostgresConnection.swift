@@ -1,5 +1,10 @@
 import CLibPQ
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// One libpq connection. Every method blocks the calling thread, so it is only ever called
 /// from the pool's dedicated threads (see `PostgresPool`), never from an event loop or the
@@ -202,7 +207,7 @@ final class PostgresConnection: @unchecked Sendable {
             case PGRES_PIPELINE_ABORTED:
                 break
             default:
-                if PQstatus(handle) != CONNECTION_OK {
+                if endsSession(result) {
                     PQclear(result)
                     throw lost()
                 }
@@ -253,6 +258,23 @@ final class PostgresConnection: @unchecked Sendable {
         return PQstatus(handle) == CONNECTION_OK
     }
 
+    /// Whether this idle connection can carry a statement: open, and the server has sent
+    /// nothing since its last answer. An idle backend sends nothing unless it is ending the
+    /// session (a restart, `pg_terminate_backend`, an idle timeout: an error message, then the
+    /// socket closes), and libpq only notices when it next reads, i.e. after the caller's
+    /// statement was sent. So anything readable now means the server is gone or going, and
+    /// the connection is marked broken before a byte of the caller's is sent on it.
+    /// A zero-timeout `poll`: never blocks, so the pool may ask on any thread.
+    var isReadyToSend: Bool {
+        guard isOpen, let handle else { return false }
+        var descriptor = pollfd(fd: PQsocket(handle), events: Int16(POLLIN), revents: 0)
+        guard descriptor.fd >= 0, poll(&descriptor, 1, 0) == 0 else {
+            isBroken = true
+            return false
+        }
+        return true
+    }
+
     /// True when no transaction is open (or failed) on this connection.
     var isIdleOutsideTransaction: Bool {
         guard let handle, !isBroken else { return false }
@@ -269,12 +291,21 @@ final class PostgresConnection: @unchecked Sendable {
         case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY:
             return copyRows(result)
         default:
-            if handle.map({ PQstatus($0) != CONNECTION_OK }) ?? true {
+            if endsSession(result) {
                 isBroken = true
                 throw PostgresError.connectionClosed(currentErrorMessage())
             }
             throw queryError(result)
         }
+    }
+
+    /// Whether a failed result means the session is over: the socket is closed, or the server
+    /// answered with an error that ends the session (SQLSTATE class 57P: shutting down,
+    /// crashed, terminated by an administrator, idle timeout), which can arrive before libpq
+    /// has read the end of the stream.
+    private func endsSession(_ result: OpaquePointer) -> Bool {
+        guard let handle, PQstatus(handle) == CONNECTION_OK else { return true }
+        return field(result, GH_PG_DIAG_SQLSTATE)?.hasPrefix("57P") ?? false
     }
 
     /// The server's error for a failed statement.

@@ -50,6 +50,10 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
 
     /// The connection is unusable (network error, server restart); the pool replaces it.
     public var isConnectionLost: Bool { kind == .connectionClosed || kind == .connectionFailed }
+    /// A connection that was open died under its statement (closed by the server or the
+    /// network), as opposed to one that could not be opened (`connectionFailed`, for which the
+    /// pool has already waited). A read that fails so may be sent again on a fresh connection.
+    public var isConnectionDropped: Bool { kind == .connectionClosed }
     /// A connection failure that waiting can cure (refused, the server starting up or shutting
     /// down, a dropped connection), unlike a wrong password or a missing database.
     public var mayBeTransient: Bool {

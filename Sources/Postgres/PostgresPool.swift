@@ -13,8 +13,14 @@ import Synchronization
 ///
 /// Back-pressure: when every connection is busy a caller waits in FIFO order, up to
 /// `acquireTimeout`; past `maxWaiters` callers are refused at once. A waiting task that is
-/// cancelled leaves the queue. Broken connections are closed and replaced on demand, so the
-/// pool survives a database restart.
+/// cancelled leaves the queue.
+///
+/// Database restarts: an idle connection is checked before it is handed out (without blocking:
+/// see `PostgresConnection.isReadyToSend`), so a connection the server closed while it sat in
+/// the pool is replaced before the caller's first statement is sent on it: a restart then
+/// costs no error, reads and writes alike. The first dead connection found also retires every
+/// idle connection opened before it (a restart kills them all), and connecting is retried
+/// while the server refuses, within `acquireTimeout`.
 public final class PostgresPool: Service, Sendable {
     public let configuration: PostgresConfiguration
     private let threads: NIOThreadPool
@@ -29,7 +35,7 @@ public final class PostgresPool: Service, Sendable {
     /// What a waiter is handed: a connection, or the right to open a new one.
     private enum Grant {
         case connection(PostgresConnection)
-        case open(generation: Int)
+        case open
     }
 
     private struct State {
@@ -38,7 +44,9 @@ public final class PostgresPool: Service, Sendable {
         var waiters: [Waiter] = []
         var nextWaiterID = 0
         var isShutdown = false
-        /// Bumped when a connection is found broken: older idle connections are distrusted.
+        /// Bumped when a connection of this generation is found broken (the server it talked to
+        /// is gone): idle connections of older generations are closed. A connection belongs to
+        /// the generation current when it was opened.
         var generation = 0
     }
 
@@ -138,46 +146,72 @@ public final class PostgresPool: Service, Sendable {
     // MARK: Lease and release
 
     private func lease() async throws -> PostgresConnection {
-        enum Next { case reuse(PostgresConnection), open(Int), wait, fail(PostgresError) }
+        enum Next { case reuse(PostgresConnection), open, wait, fail(PostgresError) }
         let next: Next = state.withLock { state in
             if state.isShutdown { return .fail(.poolShutdown) }
-            while let connection = state.idle.popLast() {
-                if connection.generation == state.generation { return .reuse(connection) }
-                // Opened before a connection was found broken: close it and retry another.
-                state.open -= 1
-                closeInBackground(connection)
-            }
+            if let connection = state.idle.popLast() { return .reuse(connection) }
             if state.open < configuration.maxConnections {
                 state.open += 1
-                return .open(state.generation)
+                return .open
             }
             if state.waiters.count >= configuration.maxWaiters { return .fail(.poolExhausted) }
             return .wait
         }
         switch next {
         case .reuse(let connection):
-            return connection
-        case .open(let generation):
-            return try await openConnection(generation: generation)
+            return try await checked(connection)
+        case .open:
+            return try await openConnection()
         case .fail(let error):
             throw error
         case .wait:
             switch try await waitForGrant() {
-            case .connection(let connection): return connection
-            case .open(let generation): return try await openConnection(generation: generation)
+            case .connection(let connection): return try await checked(connection)
+            case .open: return try await openConnection()
             }
         }
+    }
+
+    /// An idle connection, if the server has not closed it meanwhile; else, in its slot, a
+    /// fresh one (nothing was sent on the dead one, so the caller loses nothing).
+    private func checked(_ connection: PostgresConnection) async throws -> PostgresConnection {
+        if connection.isReadyToSend { return connection }
+        logger.notice("replacing a database connection the server closed while it was idle")
+        closeInBackground(connection)
+        retireGeneration(of: connection)
+        return try await openConnection()
+    }
+
+    /// `dead` shows that the server its generation talked to is gone: starts a new generation
+    /// and closes every idle connection of the old ones at once, rather than finding each dead
+    /// on its turn. Evidence about an older generation (retired already) changes nothing.
+    private func retireGeneration(of dead: PostgresConnection) {
+        let retired: [PostgresConnection] = state.withLock { state in
+            guard dead.generation == state.generation else { return [] }
+            state.generation += 1
+            let current = state.generation
+            let retired = state.idle.filter { $0.generation < current }
+            state.idle.removeAll { $0.generation < current }
+            state.open -= retired.count
+            return retired
+        }
+        if !retired.isEmpty {
+            logger.notice("closing idle database connections of a server that went away", metadata: ["count": "\(retired.count)"])
+        }
+        retired.forEach(closeInBackground)
     }
 
     /// Opens a connection, trying again with backoff while the server cannot be reached, for as
     /// long as a request would wait for a free connection (`acquireTimeout`): a restart of the
     /// database (it refuses connections for a second or two) then costs a request some
     /// latency, not an error. Past that budget the error is thrown (a 503 for the API).
-    private func openConnection(generation: Int) async throws -> PostgresConnection {
+    /// The caller holds the slot.
+    private func openConnection() async throws -> PostgresConnection {
         let configuration = self.configuration
         let deadline = ContinuousClock.now + configuration.acquireTimeout
         var delay = Duration.milliseconds(25)
         while true {
+            let generation = state.withLock { $0.generation }
             do {
                 return try await run { try PostgresConnection.connect(configuration, generation: generation) }
             } catch let error as PostgresError where error.mayBeTransient && ContinuousClock.now + delay < deadline {
@@ -230,9 +264,9 @@ public final class PostgresPool: Service, Sendable {
 
     func release(_ connection: PostgresConnection) {
         if !connection.isOpen {
-            state.withLock { $0.generation += 1 }
             logger.notice("discarding a broken database connection")
             closeInBackground(connection)
+            retireGeneration(of: connection)
             forfeitSlot()
             return
         }
@@ -260,16 +294,14 @@ public final class PostgresPool: Service, Sendable {
 
     /// A slot was freed without a connection to hand over: let the first waiter open one.
     private func forfeitSlot() {
-        let grant: (Waiter, Int)? = state.withLock { state in
+        let waiter: Waiter? = state.withLock { state in
             guard !state.isShutdown, !state.waiters.isEmpty else {
                 state.open -= 1
                 return nil
             }
-            return (state.waiters.removeFirst(), state.generation)
+            return state.waiters.removeFirst()
         }
-        if let (waiter, generation) = grant {
-            waiter.continuation.resume(returning: .open(generation: generation))
-        }
+        waiter?.continuation.resume(returning: .open)
     }
 
     /// PQfinish writes to the socket: keep it off the caller's thread too.

@@ -130,3 +130,94 @@ struct PostgresPoolTests {
         }
     }
 }
+
+/// The pool against a database path broken for real (`DatabaseProxy` between the pool and the
+/// test cluster), as a restart breaks it.
+@Suite("Connection pool: a server that went away", .serialized)
+struct PostgresPoolOutageTests {
+    /// A pool through a fresh proxy, as the owner (it may create a table to write into).
+    static func withProxiedPool(maxConnections: Int, _ body: (PostgresPool, DatabaseProxy) async throws -> Void) async throws {
+        try await TestDatabase.migrate()
+        let proxy = try await DatabaseProxy.start(forwardingTo: try TestDatabase.ownerURL)
+        var configuration = try PostgresConfiguration(url: proxy.url(replacingIn: try TestDatabase.ownerURL),
+                                                      maxConnections: maxConnections)
+        configuration.acquireTimeout = .milliseconds(500)
+        let pool = PostgresPool(configuration: configuration, logger: TestDatabase.logger)
+        do {
+            try await body(pool, proxy)
+        } catch {
+            await pool.shutdown()
+            await proxy.stop()
+            throw error
+        }
+        await pool.shutdown()
+        await proxy.stop()
+    }
+
+    @Test func idleConnectionsTheServerClosedAreAllReplacedBeforeAWriteIsSent() async throws {
+        try await Self.withProxiedPool(maxConnections: 3) { pool, proxy in
+            let table = "restart_probe_" + UUID().uuidString.prefix(8).lowercased()
+            try await pool.withConnection { try await $0.executeScript("CREATE TABLE \(table) (v int)") }
+            // Three connections open at once, then idle in the pool.
+            let before = try await pool.withConnection { a in
+                try await pool.withConnection { b in
+                    try await pool.withConnection { c in
+                        var pids: Set<Int> = []
+                        for session in [a, b, c] {
+                            pids.insert(try await session.query("SELECT pg_backend_pid() AS pid").first!.decode("pid", as: Int.self))
+                        }
+                        return pids
+                    }
+                }
+            }
+            #expect(before.count == 3)
+            #expect(pool.statistics.idle == 3)
+
+            // What a restart does to them: every connection closed by the other side.
+            await proxy.dropAll()
+
+            // A write goes out on a fresh connection, once, without an error; the other dead
+            // idle connections are closed at the same time, not found one by one.
+            let pid = try await pool.withConnection { session in
+                try await session.execute("INSERT INTO \(unescaped: table) VALUES (1)")
+                return try await session.query("SELECT pg_backend_pid() AS pid").first!.decode("pid", as: Int.self)
+            }
+            #expect(!before.contains(pid))
+            #expect(pool.statistics.open == 1)
+            #expect(pool.statistics.idle == 1)
+            let rows = try await pool.withConnection { try await $0.query("SELECT count(*) AS n FROM \(unescaped: table)") }
+            #expect(try rows.first!.decode("n", as: Int.self) == 1)
+            try await pool.withConnection { try await $0.executeScript("DROP TABLE \(table)") }
+        }
+    }
+
+    @Test func whileTheServerRefusesConnectionsCallersGetAConnectionErrorThenRecover() async throws {
+        try await Self.withProxiedPool(maxConnections: 2) { pool, proxy in
+            let before = try await pool.withConnection { try await $0.query("SELECT 1 AS x").count }
+            #expect(before == 1)
+            proxy.refuse()
+            await proxy.dropAll()
+            // Retried within the acquire timeout, then given up: a lost connection (a 503 for the API).
+            let error = await #expect(throws: PostgresError.self) {
+                try await pool.withConnection { try await $0.query("SELECT 1") }
+            }
+            #expect(error?.isConnectionLost == true)
+            #expect(pool.statistics.open == 0)
+            proxy.accept()
+            let after = try await pool.withConnection { try await $0.query("SELECT 1 AS x").count }
+            #expect(after == 1)
+        }
+    }
+
+    @Test func aStatementTheServerAnswersByEndingTheSessionIsADroppedConnection() async throws {
+        let pool = try await TestDatabase.ownerPool(maxConnections: 1)
+        defer { Task { await pool.shutdown() } }
+        // The server's answer is FATAL 57P01 (terminating connection due to administrator
+        // command), not a statement error: the connection is gone and is replaced.
+        let error = await #expect(throws: PostgresError.self) {
+            try await pool.withConnection { try await $0.query("SELECT pg_terminate_backend(pg_backend_pid())") }
+        }
+        #expect(error?.isConnectionDropped == true)
+        #expect(try await pool.withConnection { try await $0.query("SELECT 1 AS x").count } == 1)
+    }
+}
