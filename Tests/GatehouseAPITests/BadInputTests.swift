@@ -30,6 +30,48 @@ struct BadInputTests {
         }
     }
 
+    /// `MAX_BODY_BYTES` over real HTTP: a body one byte too large is a 413 in the problem shape,
+    /// read before anything else (the key is not charged, nothing is written); one at the limit
+    /// goes through.
+    @Test func aBodyOverMaxBodyBytesIs413InTheProblemShapeAndChangesNothing() async throws {
+        let tenant = try await TestKeys.tenant()
+        let key = try await TestKeys.create(tenantID: tenant, scopes: [.usageWrite], rateLimitRPM: 0)
+        var configuration = try await TestApp.configuration()
+        configuration.maxBodyBytes = 1024
+        /// A usage event padded with spaces (valid JSON) to exactly `size` bytes.
+        @Sendable func event(size: Int) -> ByteBuffer {
+            let json = #"{"meter": "ai_replies", "quantity": 1}"#
+            return ByteBuffer(string: json + String(repeating: " ", count: size - json.utf8.count))
+        }
+        try await TestApp.run(configuration) { client in
+            let headers: HTTPFields = [Self.apiKey: key.raw, .contentType: "application/json",
+                                       HTTPField.Name("X-Request-Id")!: "req-413"]
+            let tooLarge = try await client.execute(uri: "/api/v2/usage/events", method: .post, headers: headers,
+                                                    body: event(size: 1025))
+            #expect(tooLarge.status == .contentTooLarge)
+            #expect(tooLarge.headers[.contentType] == "application/problem+json")
+            let problem = try tooLarge.json
+            #expect(problem["status"] as? Int == 413)
+            #expect(problem["error"] as? String == "invalid_request")
+            #expect(problem["request_id"] as? String == "req-413")
+            #expect(problem["title"] is String && problem["type"] is String && problem["detail"] is String)
+
+            let atTheLimit = try await client.execute(uri: "/api/v2/usage/events", method: .post, headers: headers,
+                                                      body: event(size: 1024))
+            #expect(atTheLimit.status == .created)
+        }
+        let database = try await TestKeys.database()
+        defer { Task { await database.pool.shutdown() } }
+        let (events, calls) = try await database.withTenant(tenant) { session in
+            (try await session.query("SELECT count(*) AS n FROM meter_events").first!.decode("n", as: Int.self),
+             try await session.query("SELECT status_code FROM usage_log WHERE api_key_id = \(key.id)")
+                .map { try $0.decode("status_code", as: Int.self) })
+        }
+        #expect(events == 1)
+        // The usage log (drained when the server stopped) has the admitted call only.
+        #expect(calls == [201])
+    }
+
     @Test func aNULInAnyTextInputIs422NamingTheField() async throws {
         let tenant = try await TestKeys.tenant()
         let key = try await TestKeys.create(tenantID: tenant, scopes: [.accountManage, .sessionsManage], rateLimitRPM: 0)

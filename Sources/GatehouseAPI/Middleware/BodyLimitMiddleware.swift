@@ -1,4 +1,5 @@
 import Hummingbird
+import NIOCore
 
 /// Collects the request body up to a fixed size first, so an oversized body is a 413 before
 /// any decoding and no handler ever buffers without bound.
@@ -13,7 +14,13 @@ struct BodyLimitMiddleware: RouterMiddleware {
             return try await next(request, context)
         }
         var request = request
-        _ = try await request.collectBody(upTo: maxBytes)
+        do {
+            _ = try await request.collectBody(upTo: maxBytes)
+        } catch is NIOTooManyBytesError {
+            // What a body streamed past the limit throws over a real connection: a 413, not
+            // the 500 an unknown error would be.
+            throw HTTPError(.contentTooLarge)
+        }
         return try await next(request, context)
     }
 }
