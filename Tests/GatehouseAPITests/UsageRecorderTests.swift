@@ -1,7 +1,9 @@
 import Foundation
 @testable import GatehouseAPI
 import GatehouseStore
+import GatehouseTestSupport
 import Logging
+import Postgres
 import Prometheus
 import Synchronization
 import Testing
@@ -60,5 +62,64 @@ struct UsageRecorderTests {
             let order = written.filter { $0.tenantID == tenant }.map(\.tokensIn)
             #expect(order == order.sorted())
         }
+    }
+
+    /// A metric's value in the registry's exposition (nil when absent).
+    static func metric(_ name: String, in registry: PrometheusCollectorRegistry) -> Double? {
+        var exposition = [UInt8]()
+        registry.emit(into: &exposition)
+        let line = String(decoding: exposition, as: UTF8.self).split(separator: "\n").first { $0.hasPrefix(name + " ") }
+        return line.flatMap { Double($0.split(separator: " ").last!) }
+    }
+
+    /// End to end: the recorder's own background loop against the real usage log, through a
+    /// database path that is down (`DatabaseProxy` refusing connections), then back. A full
+    /// queue drops what arrives, and a failed batch that no longer fits back (the queue filled
+    /// while it was out) is dropped too; both are counted in `usage_log_dropped_total`, and
+    /// everything kept is written once the database is back.
+    @Test func theBackgroundLoopWritesThroughAnOutageAndCountsEveryDroppedRecord() async throws {
+        let tenant = try await TestKeys.tenant(name: "Recorder tenant")
+        let key = try await TestKeys.create(tenantID: tenant, scopes: [.accountManage])
+        let proxy = try await DatabaseProxy.start(forwardingTo: try TestDatabase.appURL)
+        var configuration = try PostgresConfiguration(url: proxy.url(replacingIn: try TestDatabase.appURL), maxConnections: 2)
+        configuration.acquireTimeout = .seconds(1)
+        let pool = PostgresPool(configuration: configuration, logger: TestDatabase.logger)
+        let registry = PrometheusCollectorRegistry()
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let recorder = UsageRecorder(repository: PostgresUsageLogRepository(database: Database(pool: pool)), capacity: 100,
+                                     interval: .milliseconds(20), batchSize: 30, registry: registry, logger: logger)
+        func entry(_ index: Int) -> UsageLogEntry {
+            UsageLogEntry(tenantID: tenant, keyID: key.id, endpoint: "GET /api/v2/api-keys", statusCode: 200, cost: 0,
+                          tokensIn: index, tokensOut: 0, model: nil, durationMilliseconds: 1, createdAt: Date())
+        }
+
+        proxy.refuse()
+        let loop = Task { try await recorder.run() }
+        // 150 records at a queue of 100: the last 50 are dropped as they arrive.
+        let accepted = (0..<150).filter { recorder.record(entry($0)) }.count
+        #expect(accepted == 100)
+        // The loop takes a batch of 30 out and waits for a connection the database refuses...
+        try await Eventually.wait(for: "the background loop to take a batch out of the queue") { recorder.pending == 70 }
+        // ...while 30 more arrive and fill the queue again (or, had the batch come back first,
+        // are dropped on arrival): either way 30 more records cannot be kept.
+        for index in 150..<180 { recorder.record(entry(index)) }
+        try await Eventually.wait(for: "80 dropped records counted in usage_log_dropped_total") {
+            Self.metric("usage_log_dropped_total", in: registry) == 80
+        }
+
+        // Back: the loop writes everything it kept, by itself.
+        proxy.accept()
+        try await Eventually.wait(for: "the background loop to write the 100 kept records") { recorder.pending == 0 }
+        loop.cancel()
+        try await loop.value
+        #expect(Self.metric("usage_log_written_total", in: registry) == 100)
+        #expect(Self.metric("usage_log_dropped_total", in: registry) == 80)
+        let logged = try await Database(pool: pool).withTenant(tenant) { session in
+            try await session.query("SELECT count(*) AS n FROM usage_log WHERE api_key_id = \(key.id)").first!.decode("n", as: Int.self)
+        }
+        #expect(logged == 100)
+        await pool.shutdown()
+        await proxy.stop()
     }
 }
