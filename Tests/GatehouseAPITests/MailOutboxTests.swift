@@ -176,6 +176,51 @@ struct MailOutboxLifecycleTests {
         }
     }
 
+    /// Retry and backoff end to end: a server that answers 451 (try later) to the first delivery
+    /// and accepts the second. The failure is in the row (attempt 1, the reply, the next try a
+    /// backoff later), the worker's own loop retries once the backoff is over, and the mail is
+    /// delivered exactly once.
+    @Test func aMailRefusedForNowIsRetriedAfterItsBackoffAndSentExactlyOnce() async throws {
+        try await withScratch { scratch in
+            let id = try await enqueue(scratch)
+            let server = try await FakeSMTPServer.start(rcptReplies: ["451 4.3.0 try again later", "250 OK"])
+            let transport = try SMTPMailTransport(
+                server: SMTPServer(host: "127.0.0.1", port: server.port, security: .starttlsIfOffered, credentials: nil),
+                caFile: nil, logger: TestDatabase.logger)
+            var retrying = worker(scratch, transport: transport)
+            retrying.retryDelay = 2
+
+            let before = Date()
+            #expect(await retrying.drainOnce() == 0)
+            let after = Date()
+            let failed = try await scratch.database.withTenant(scratch.tenant) { db in
+                try await db.query("""
+                    SELECT attempts, last_error, sent_at IS NOT NULL AS sent, next_attempt_at FROM mail_outbox WHERE id = \(id)
+                    """).first!
+            }
+            #expect(try failed.decode("attempts", as: Int.self) == 1)
+            #expect(try failed.decode("sent", as: Bool.self) == false)
+            #expect(try failed.decode("last_error", as: String?.self)?.contains("451") == true)
+            let nextAttempt = try failed.decode("next_attempt_at", as: Date.self)
+            #expect(nextAttempt >= before.addingTimeInterval(2) && nextAttempt <= after.addingTimeInterval(2))
+
+            let loop = Task { try await retrying.run() }
+            defer { loop.cancel() }
+            try await Eventually.wait(for: "the worker's loop to send the mail after its backoff") {
+                try await row(scratch, id)?.sent == true
+            }
+            let sent = try await scratch.database.withTenant(scratch.tenant) { db in
+                try await db.query("SELECT attempts, sent_at FROM mail_outbox WHERE id = \(id)").first!
+            }
+            #expect(try sent.decode("attempts", as: Int.self) == 2)
+            // Not before its backoff was over.
+            #expect(try sent.decode("sent_at", as: Date.self) >= nextAttempt)
+            #expect(server.connections == 2)
+            #expect(server.deliveries.count == 1)
+            #expect(server.deliveries.first?.contains("token=live-token") == true)
+        }
+    }
+
     @Test func anAbandonedMailLosesItsBodyAndAFailedOneKeepsIt() async throws {
         try await withScratch { scratch in
             let retried = try await enqueue(scratch, subject: "retried")

@@ -21,6 +21,8 @@ struct MailWorker: Service {
     var batchSize = 20
     var leaseSeconds = 300
     var maxAttempts = 10
+    /// The wait before the first retry; it doubles with each failed attempt, up to an hour.
+    var retryDelay: TimeInterval = 30
 
     func run() async throws {
         do {
@@ -74,7 +76,7 @@ struct MailWorker: Service {
                     sent += 1
                 } catch {
                     let giveUp = mail.attempts >= maxAttempts
-                    let delay = min(3600.0, 30.0 * pow(2.0, Double(max(0, mail.attempts - 1))))
+                    let delay = min(3600.0, retryDelay * pow(2.0, Double(max(0, mail.attempts - 1))))
                     logger.warning("mail: send failed", metadata: [
                         "mail_id": .string(mail.id.uuidString.lowercased()), "attempts": "\(mail.attempts)",
                         "giving_up": "\(giveUp)", "error": "\(error)"])
