@@ -15,15 +15,17 @@ public protocol MessagingRepository: Sendable {
     func session(tenantID: UUID, id: UUID) async throws -> MessagingSession?
     /// Ends a live session; false when there is none.
     func deleteSession(tenantID: UUID, id: UUID) async throws -> Bool
-    /// Records an inbound message on a live session; false when there is none.
-    func recordInbound(tenantID: UUID, sessionID: UUID, from: String, text: String) async throws -> Bool
-    /// Sends (or queues, under `require_approval`) a message: 404 unknown session,
+    /// Records an inbound message on a live session, received at `now` (the server's clock);
+    /// false when there is none.
+    func recordInbound(tenantID: UUID, sessionID: UUID, from: String, text: String, now: Date) async throws -> Bool
+    /// Sends (or queues, under `require_approval`) a message at `now`: 404 unknown session,
     /// 403 `number_not_allowed` (the key's trial list or the tenant's list), 402
-    /// `plan_limit_exceeded` past the plan's monthly messages.
-    func send(tenantID: UUID, apiKeyID: UUID?, sessionID: UUID, to: String, text: String, cost: Money) async throws
+    /// `plan_limit_exceeded` past the plan's monthly messages (the UTC month of `now`).
+    func send(tenantID: UUID, apiKeyID: UUID?, sessionID: UUID, to: String, text: String, cost: Money, now: Date) async throws
         -> OutboundMessage
     /// Marks a `pending_approval` message `sent`: nil for an unknown message, 409 when it is
     /// not pending.
     /// Sends a message held for approval; `audit` is appended in the same transaction.
-    func approve(tenantID: UUID, messageID: UUID, userID: UUID, audit: AuditEvent) async throws -> OutboundMessage?
+    /// The message counts as sent at `now` (its usage day).
+    func approve(tenantID: UUID, messageID: UUID, userID: UUID, audit: AuditEvent, now: Date) async throws -> OutboundMessage?
 }

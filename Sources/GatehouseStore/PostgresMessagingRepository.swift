@@ -154,13 +154,13 @@ public struct PostgresMessagingRepository: MessagingRepository {
         }
     }
 
-    public func recordInbound(tenantID: UUID, sessionID: UUID, from: String, text: String) async throws -> Bool {
+    public func recordInbound(tenantID: UUID, sessionID: UUID, from: String, text: String, now: Date) async throws -> Bool {
         try await database.withTenant(tenantID) { session in
             // The message (and, by trigger, its daily rollup row) first, then the session's
             // counter: the order sends and approvals take too, so they cannot deadlock.
             let inserted = try await session.execute("""
-                INSERT INTO messages (tenant_id, session_id, direction, peer_number, text, status)
-                SELECT \(tenantID), s.id, 'inbound', \(from), \(text), 'received'
+                INSERT INTO messages (tenant_id, session_id, direction, peer_number, text, status, created_at)
+                SELECT \(tenantID), s.id, 'inbound', \(from), \(text), 'received', \(now)
                   FROM messaging_sessions s
                  WHERE s.id = \(sessionID) AND s.state <> 'deleted'
                 """)
@@ -172,8 +172,8 @@ public struct PostgresMessagingRepository: MessagingRepository {
         }
     }
 
-    public func send(tenantID: UUID, apiKeyID: UUID?, sessionID: UUID, to: String, text: String, cost: Money) async throws
-        -> OutboundMessage {
+    public func send(tenantID: UUID, apiKeyID: UUID?, sessionID: UUID, to: String, text: String, cost: Money, now: Date)
+        async throws -> OutboundMessage {
         let message = try await database.withTenant(tenantID) { session in
             let tenant = try await lockTenant(session, tenantID)
             guard try await !session.query("""
@@ -195,7 +195,7 @@ public struct PostgresMessagingRepository: MessagingRepository {
             let sentThisMonth = try await session.query("""
                 SELECT count(*) AS n FROM messages
                  WHERE tenant_id = \(tenantID) AND direction = 'outbound'
-                   AND created_at >= date_trunc('month', now(), 'UTC')
+                   AND created_at >= date_trunc('month', \(now), 'UTC')
                 """).first!.decode("n", as: Int.self)
             if sentThisMonth >= monthlyMax {
                 throw GatehouseError(.planLimitExceeded,
@@ -204,8 +204,10 @@ public struct PostgresMessagingRepository: MessagingRepository {
             }
             let status = try tenant.decode("require_approval", as: Bool.self) ? "pending_approval" : "sent"
             let row = try await session.query("""
-                INSERT INTO messages AS m (tenant_id, session_id, api_key_id, direction, peer_number, text, status, cost)
-                VALUES (\(tenantID), \(sessionID), \(apiKeyID), 'outbound', \(to), \(text), \(status), \(cost.amount))
+                INSERT INTO messages AS m (tenant_id, session_id, api_key_id, direction, peer_number, text, status, cost,
+                                           created_at)
+                VALUES (\(tenantID), \(sessionID), \(apiKeyID), 'outbound', \(to), \(text), \(status), \(cost.amount),
+                        \(now))
                 RETURNING \(unescaped: Self.messageColumns)
                 """).first!
             if status == "sent" {
@@ -228,11 +230,12 @@ public struct PostgresMessagingRepository: MessagingRepository {
         ])
     }
 
-    public func approve(tenantID: UUID, messageID: UUID, userID: UUID, audit: AuditEvent) async throws -> OutboundMessage? {
+    public func approve(tenantID: UUID, messageID: UUID, userID: UUID, audit: AuditEvent, now: Date) async throws
+        -> OutboundMessage? {
         let approved = try await database.withTenant(tenantID) { session -> (OutboundMessage, UUID?)? in
             guard let row = try await session.query("""
                 UPDATE messages m
-                   SET status = 'sent', approved_at = now(), approved_by_user_id = \(userID)
+                   SET status = 'sent', approved_at = \(now), approved_by_user_id = \(userID)
                  WHERE m.id = \(messageID) AND m.direction = 'outbound' AND m.status = 'pending_approval'
                 RETURNING \(unescaped: Self.messageColumns), m.api_key_id
                 """).first else {

@@ -18,12 +18,11 @@ struct UsageEndpointsTests {
     static func poll(_ client: some TestClientProtocol, _ uri: String, headers: HTTPFields,
                      until done: ([String: Any]) -> Bool) async throws -> [String: Any] {
         var body: [String: Any] = [:]
-        for _ in 0..<100 {
+        try await Eventually.wait(for: "GET \(uri) to show the usage the test made (last answer: \(body))") {
             let response = try await client.send(.get, uri, headers: headers)
             #expect(response.status == .ok, "\(uri): \(response.text)")
             body = try response.json
-            if done(body) { break }
-            try await Task.sleep(for: .milliseconds(50))
+            return done(body)
         }
         return body
     }
@@ -98,7 +97,9 @@ struct UsageEndpointsTests {
             tenantID: tenant, scopes: [.sessionsManage, .messagesSend, .usageRead, .usageWrite], rateLimitRPM: 0)
         let reader = try await TestKeys.create(tenantID: tenant, scopes: [.usageRead], rateLimitRPM: 0)
         let headers: HTTPFields = [Self.apiKey: key.raw]
-        try await TestApp.run { client in
+        // A pinned clock: "today" and "this month" cannot change between the writes and the reads.
+        let clock = TestClock("2026-03-10T12:00:00Z")
+        try await TestApp.run(try await APIKeyHotPathTests.configuration(clock: clock)) { client in
             var sessions: [String] = []
             for name in ["support", "outreach", "idle"] {
                 let response = try await client.send(.post, "/api/v2/sessions", json: ["name": name], headers: headers)
@@ -118,7 +119,7 @@ struct UsageEndpointsTests {
                                                      json: ["from": "+15551230000", "text": "hello"], headers: headers)
                 #expect(response.status == .accepted)
             }
-            let now = Date()
+            let now = clock.now
             let events: [[String: Any]] = [
                 ["meter": "ai_replies", "quantity": 3],
                 ["meter": "ai_replies", "quantity": 4],
@@ -156,7 +157,7 @@ struct UsageEndpointsTests {
             let daily = try await client.send(.get, "/api/v2/usage/daily", headers: [Self.apiKey: reader.raw])
             let days = try #require(try daily.json["items"] as? [[String: Any]])
             let today = try #require(days.last)
-            #expect(today["day"] as? String == String(Self.rfc3339(Date()).prefix(10)))
+            #expect(today["day"] as? String == "2026-03-10")
             #expect(today["messages_sent"] as? Int == 4)
             let todaySessions = try #require(today["by_session"] as? [[String: Any]])
             #expect(todaySessions.map { $0["session_id"] as? String } == [sessions[0], sessions[1]])
@@ -166,9 +167,54 @@ struct UsageEndpointsTests {
             #expect(try (history.json["items"] as? [[String: Any]])?.first?["messages_sent"] as? Int == 4)
         }
         // What GET /billing/subscription shows as its usage block.
-        let plan = try await PostgresUsageReportRepository(database: database).planUsage(tenantID: tenant, now: Date())
+        let plan = try await PostgresUsageReportRepository(database: database).planUsage(tenantID: tenant, now: clock.now)
         #expect(plan == PlanUsage(sessions: 3, messagesThisMonth: 4, groups: 5, labels: 7, aiRepliesThisMonth: 7))
         await database.pool.shutdown()
+    }
+
+    /// The month edge, pinned by the injected clock: the plan's monthly message limit, the
+    /// message rollups and the usage month all turn between a send at 23:59:59.9 on the last
+    /// day of a month and one 0.2 s later.
+    @Test func aMessageJustBeforeMidnightAndOneJustAfterLandInDifferentMonths() async throws {
+        let tenant = try await TestKeys.tenant()   // free plan: 100 messages a month
+        let key = try await TestKeys.create(
+            tenantID: tenant, scopes: [.sessionsManage, .messagesSend, .usageRead], rateLimitRPM: 0)
+        let headers: HTTPFields = [Self.apiKey: key.raw]
+        let clock = TestClock("2026-01-31T23:59:00Z")
+        try await TestApp.run(try await APIKeyHotPathTests.configuration(clock: clock)) { client in
+            let created = try await client.send(.post, "/api/v2/sessions", json: ["name": "edge"], headers: headers)
+            #expect(created.status == .created, "\(created.text)")
+            let session = try #require(try created.json["id"] as? String)
+            func send() async throws -> TestResponse {
+                try await client.send(.post, "/api/v2/messages",
+                                      json: ["session_id": session, "to": "+15551230000", "text": "hi"], headers: headers)
+            }
+            for _ in 0..<99 {
+                #expect(try await send().status == .accepted)
+            }
+            clock.set("2026-01-31T23:59:59Z")
+            clock.advance(seconds: 0.9)
+            #expect(try await send().status == .accepted)
+            let refused = try await send()
+            #expect(refused.status == .init(code: 402))
+            #expect(refused.errorCode == "plan_limit_exceeded")
+
+            clock.set("2026-02-01T00:00:00Z")
+            clock.advance(seconds: 0.1)
+            #expect(try await send().status == .accepted)
+
+            let current = try await client.send(.get, "/api/v2/usage/current", headers: headers)
+            #expect(try current.json["period_start"] as? String == "2026-02-01T00:00:00Z")
+            #expect(try current.json["messages_sent"] as? Int == 1)
+            let history = try await client.send(.get, "/api/v2/usage/history?months=2", headers: headers)
+            let months = try #require(try history.json["items"] as? [[String: Any]])
+            #expect(months.map { $0["month"] as? String } == ["2026-02", "2026-01"])
+            #expect(months.map { $0["messages_sent"] as? Int } == [1, 100])
+            let january = try await client.send(.get, "/api/v2/usage/daily?month=2026-01", headers: headers)
+            let days = try #require(try january.json["items"] as? [[String: Any]])
+            #expect(days.map { $0["day"] as? String } == ["2026-01-31"])
+            #expect(days.map { $0["messages_sent"] as? Int } == [100])
+        }
     }
 
     static func rfc3339(_ date: Date) -> String {

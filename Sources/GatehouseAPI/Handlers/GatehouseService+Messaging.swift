@@ -57,7 +57,8 @@ extension GatehouseService {
         try PhoneNumberRule.check(body.from, field: "from")
         try Self.checkText(body.text)
         guard let id = UUID(uuidString: input.path.id),
-              try await messaging.recordInbound(tenantID: tenantID, sessionID: id, from: body.from, text: body.text) else {
+              try await messaging.recordInbound(tenantID: tenantID, sessionID: id, from: body.from, text: body.text,
+                                                now: keys.clock()) else {
             throw GatehouseError.notFound("session")
         }
         return .accepted(.init())
@@ -74,7 +75,7 @@ extension GatehouseService {
         try Self.checkText(body.text)
         let message = try await messaging.send(
             tenantID: tenantID, apiKeyID: Self.currentKey()?.keyID, sessionID: sessionID,
-            to: body.to, text: body.text, cost: messagePrice)
+            to: body.to, text: body.text, cost: messagePrice, now: keys.clock())
         return .accepted(.init(body: .json(Self.messageBody(message))))
     }
 
@@ -86,7 +87,8 @@ extension GatehouseService {
         }
         guard let id = UUID(uuidString: input.path.id),
               let message = try await messaging.approve(
-                tenantID: user.tenantID, messageID: id, userID: user.userID, audit: .byRequest("message.approve")) else {
+                tenantID: user.tenantID, messageID: id, userID: user.userID, audit: .byRequest("message.approve"),
+                now: keys.clock()) else {
             throw GatehouseError.notFound("message")
         }
         return .ok(.init(body: .json(Self.messageBody(message))))
