@@ -116,7 +116,7 @@ extension Console {
             let (user, sessionID) = try await accounts.verifyEmail(token: call.form["token"] ?? "",
                                                                    session: consoleSession(secret: secret, call: call),
                                                                    signedInUserID: call.user?.id,
-                                                                   client: ClientOrigin(ip: call.ip, userAgent: call.userAgent))
+                                                                   client: call.client)
             guard let sessionID else { throw GatehouseError.unauthorized }
             return signedIn(user: user, sessionID: sessionID, secret: secret)
         } catch let error as GatehouseError where error.code == .unauthorized || error.code == .tokenExpired || error.code == .validationFailed {
@@ -136,7 +136,8 @@ extension Console {
         let secret = OpaqueToken.generate()
         do {
             let (user, sessionID) = try await accounts.consumeMagicLink(token: call.form["token"] ?? "",
-                                                                        session: consoleSession(secret: secret, call: call))
+                                                                        session: consoleSession(secret: secret, call: call),
+                                                                        client: call.client)
             return signedIn(user: user, sessionID: sessionID, secret: secret)
         } catch let error as GatehouseError where error.code == .unauthorized || error.code == .tokenExpired || error.code == .validationFailed {
             return deadLink(call, error: error, what: "sign-in link", next: ("/console/magic-link", "Email me a new link"))
@@ -151,7 +152,7 @@ extension Console {
     func resetPassword(_ call: ConsoleCall) async throws -> ConsoleResponse {
         let token = call.form["token"] ?? ""
         do {
-            try await accounts.resetPassword(token: token, newPassword: call.form["new_password"] ?? "")
+            try await accounts.resetPassword(token: token, newPassword: call.form["new_password"] ?? "", client: call.client)
             var response = ConsoleResponse.redirect("/console/sign-in?done=reset")
             response.sessionCookie = .clear
             return response
