@@ -10,7 +10,7 @@ extension Console {
     func billingPage(_ call: ConsoleCall) async throws -> ConsoleResponse {
         let user = try require("billingGetSubscription", call)
         let notice: String? = switch call.query["checkout"] ?? call.query["done"] {
-        case "success": "Payment received. Your new plan shows here as soon as the payment provider confirms it (usually within seconds): reload the page."
+        case "success": "Payment received. The payment provider confirms it in the background: if the plan below is not the new one yet, reload in a few seconds."
         case "canceled": "The checkout was canceled; nothing was charged."
         case "cancel-at-period-end": "Your subscription ends with the current period. Until then nothing changes."
         default: nil
@@ -31,7 +31,9 @@ extension Console {
             logger.info("checkout started in the console", metadata: ["checkout_session_id": "\(checkout.sessionID)"])
             return Self.toPaymentPage(checkout.url)
         } catch let error as GatehouseError where error.code != .internal {
-            return try await billingPage(call, user: user, problem: ConsoleFormat.problem(error).summary, status: error.code.status)
+            // The form's fields are hidden or preset: say what was wrong rather than point at them.
+            let problem = error.fieldErrors.isEmpty ? error.detail : ConsoleFormat.problem(error).fields.values.sorted().joined(separator: " ")
+            return try await billingPage(call, user: user, problem: problem, status: error.code.status)
         }
     }
 
@@ -93,7 +95,7 @@ extension Console {
             var row: [String: Any] = [
                 "id": plan.id, "name": plan.displayName, "current": plan.id == subscription.plan.id,
                 "monthly": ConsoleFormat.money(plan.priceMonthly.amount), "yearly": ConsoleFormat.money(plan.priceYearly.amount),
-                "currency": plan.currency,
+                "currency": plan.currency.uppercased(),
                 "messages": ConsoleFormat.integer(plan.limits.maxMessagesPerMonth), "sessions": ConsoleFormat.integer(plan.limits.maxSessions),
                 "aiReplies": ConsoleFormat.integer(plan.limits.aiRepliesPerMonth), "groups": ConsoleFormat.integer(plan.limits.maxGroups),
                 "labels": ConsoleFormat.integer(plan.limits.maxLabels),

@@ -11,6 +11,8 @@ extension Console {
         let notice: String? = switch call.query["done"] {
         case "reset": "Your password was changed. Sign in with the new one."
         case "signed-out": "You are signed out."
+        case "subscribed": "Thank you for subscribing. Once the payment is confirmed we mail you a link that signs you in (valid for 15 minutes)."
+        case "checkout-canceled": "The checkout was canceled; nothing was charged and no account was made."
         default: nil
         }
         return .page(templates.page("signIn", title: "Sign in", call: call, notice: notice))

@@ -19,6 +19,9 @@ extension BillingService {
 
     /// Where checkouts and the portal send the browser back: the console's billing page.
     public static let returnPath = "/console/billing"
+    /// Where a signup checkout sends the browser back: the console's sign-in page, which says
+    /// what happens next (the sign-in link is mailed once the payment is confirmed).
+    public static let signupReturnPath = "/console/sign-in"
 
     public func overview(tenantID: UUID, now: Date) async throws -> Overview {
         async let subscription = repository.subscription(tenantID: tenantID)
@@ -97,8 +100,8 @@ extension BillingService {
         let session = try await callingStripe("create signup checkout session") {
             try await stripe.createCheckoutSession(StripeCheckoutSessionParams(
                 price: price, customer: customer.id,
-                successURL: link("/signup?checkout=success&session_id={CHECKOUT_SESSION_ID}"),
-                cancelURL: link("/signup?checkout=canceled"),
+                successURL: link(Self.signupReturnPath + "?done=subscribed&session_id={CHECKOUT_SESSION_ID}"),
+                cancelURL: link(Self.signupReturnPath + "?done=checkout-canceled"),
                 metadata: ["gatehouse_signup": "true", "plan_id": planID, "billing_cycle": cycle.rawValue],
                 expiresAt: expiresAt))
         }

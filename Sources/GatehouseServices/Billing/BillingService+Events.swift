@@ -87,7 +87,8 @@ extension BillingService {
         }
         let planName = try await repository.plans().first(where: { $0.id == snapshot.planID })?.displayName ?? snapshot.planID
         let token = OpaqueToken.generate()
-        let signIn = link("/api/v2/auth/magic-link?token=\(token)")
+        // The console's magic-link page: following it signs the new owner in to the console.
+        let signIn = link("\(AccountService.LinkPath.magicLink)?token=\(token)")
         do {
             let completion = try await repository.completeSignupCheckout(
                 session.id, tenantID: UUID(), snapshot: snapshot, event: event, magicLinkHash: OpaqueToken.hash(token),
