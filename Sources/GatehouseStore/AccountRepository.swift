@@ -30,8 +30,10 @@ public protocol AccountRepository: Sendable {
     func updateFullName(userID: UUID, tenantID: UUID, fullName: String, audit: AuditEvent?) async throws -> UserRecord?
 
     /// Rotates a refresh token (see `RefreshOutcome`). `successorHash` is the hash of the
-    /// successor derived from the presented token.
-    func refresh(tokenHash: Data, successorHash: Data, successorExpiresAt: Date, grace: TimeInterval) async throws -> RefreshOutcome
+    /// successor derived from the presented token. When a reused token ends its session,
+    /// `reuseAudit` is appended about that session in the same transaction.
+    func refresh(tokenHash: Data, successorHash: Data, successorExpiresAt: Date, grace: TimeInterval,
+                 reuseAudit: AuditEvent) async throws -> RefreshOutcome
 
     /// The role of the session's user when the session is live, else nil.
     func liveSessionRole(sessionID: UUID, userID: UUID, tenantID: UUID) async throws -> Role?

@@ -85,7 +85,8 @@ public struct PostgresAccountRepository: AccountRepository {
         }
     }
 
-    public func refresh(tokenHash: Data, successorHash: Data, successorExpiresAt: Date, grace: TimeInterval) async throws -> RefreshOutcome {
+    public func refresh(tokenHash: Data, successorHash: Data, successorExpiresAt: Date, grace: TimeInterval,
+                        reuseAudit: AuditEvent) async throws -> RefreshOutcome {
         let found: (tokenID: UUID, tenantID: UUID)? = try await database.withPlatform { db in
             guard let row = try await db.query("SELECT token_id, tenant_id FROM platform_find_refresh_token(\(tokenHash))").first else {
                 return nil
@@ -122,10 +123,12 @@ public struct PostgresAccountRepository: AccountRepository {
                         """)
                     if !same.isEmpty { return .rotated(user: user, sessionID: sessionID) }
                 }
-                try await db.execute("""
+                if try await db.execute("""
                     UPDATE auth_sessions SET revoked_at = now(), revoked_reason = 'refresh_token_reused'
                      WHERE id = \(sessionID) AND revoked_at IS NULL
-                    """)
+                    """) == 1 {
+                    try await AuditLog.append(reuseAudit.on("auth_session", sessionID), tenantID: found.tenantID, in: db)
+                }
                 return .reused
             }
             guard try !token.decode("is_expired", as: Bool.self) else { return .expired }

@@ -45,7 +45,9 @@ extension GatehouseService {
         let successor = auth.refreshDeriver.successor(of: presented)
         let outcome = try await auth.accounts.refresh(
             tokenHash: OpaqueToken.hash(presented), successorHash: OpaqueToken.hash(successor),
-            successorExpiresAt: auth.clock().addingTimeInterval(AuthContext.refreshLifetime), grace: AuthContext.refreshGrace)
+            successorExpiresAt: auth.clock().addingTimeInterval(AuthContext.refreshLifetime), grace: AuthContext.refreshGrace,
+            // No credential but the token: the server ends the session, seen from the presenter's client.
+            reuseAudit: .byRequest("auth_session.revoke", changes: ["reason": "refresh_token_reused"]))
         switch outcome {
         case .rotated(let user, let sessionID):
             return .ok(.init(body: .json(try await tokenPair(user: user, sessionID: sessionID, refreshToken: successor))))
