@@ -85,6 +85,24 @@ struct ConsoleClientIdentityTests {
             let row = try #require((try audit.json["items"] as? [[String: Any]])?.first)
             #expect(row["ip"] as? String == resetIP)
             #expect(row["user_agent"] as? String == "ConsoleBrowser/1.0 (tests)")
+
+            // A magic link that proves a never-verified address: the proof names its client.
+            let unverified = try await TestUsers.signUpUnverified(client)
+            var linkFollower = ConsoleBrowser(client)
+            let linkIP = AuthThrottleTests.uniqueIPv4()
+            linkFollower.extraHeaders = AuthThrottleTests.as_(linkIP)
+            try await linkFollower.get("/console/magic-link")
+            try await linkFollower.post("/console/magic-link", [("email", unverified.email)])
+            let link = try TestMail.token(in: try await TestMail.waitFor(to: unverified.email, subject: "Your Gatehouse sign-in link"))
+            try await linkFollower.get("/auth/magic-link?token=\(link)")
+            let signedIn = try await linkFollower.post("/auth/magic-link", [("token", link)])
+            #expect(signedIn.location == "/console/keys")
+            audit = try await client.send(.get, "/api/v2/audit-events?action=user.email_ownership_proven",
+                                          headers: try await TestUsers.addUser(role: .owner, tenantID: unverified.tenantID).authorization)
+            let proof = try #require((try audit.json["items"] as? [[String: Any]])?.first)
+            #expect(proof["ip"] as? String == linkIP)
+            #expect(proof["user_agent"] as? String == "ConsoleBrowser/1.0 (tests)")
+            #expect((proof["changes"] as? [String: Any])?["via"] as? String == "magic_link")
         }
     }
 }
