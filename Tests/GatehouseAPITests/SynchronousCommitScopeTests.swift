@@ -36,6 +36,18 @@ struct SynchronousCommitScopeTests {
         #expect(hit.outcome == .ok)
         #expect(try await setting() == "on", "after the hot path")
 
+        // Its pipelined form (a key's GET): the hit and the request's first read in one flight,
+        // two implicit transactions; the read already runs with the connection's own setting.
+        try await durable()
+        let admission = PostgresAPIKeyHotPath(database: database).pendingHit(
+            hash: KeyHasher(pepper: TestApp.keyPepper).hash(key.raw), now: Date(), cost: 1, limitClass: nil, keyTenantID: tenant,
+            conclude: { hit in #expect(hit.outcome == .ok) })
+        let inFlight: String = try await PendingAdmission.$current.withValue(admission) {
+            try await database.read(asTenant: tenant, "SHOW synchronous_commit").first!.decode("synchronous_commit")
+        }
+        #expect(inFlight == "on", "the read in the hit's flight")
+        #expect(try await setting() == "on", "after the pipelined hit")
+
         // Counters bumped after a commit (messaging sessions, sends).
         try await durable()
         try await database.bumpCounters(asTenant: tenant, [
@@ -53,7 +65,7 @@ struct SynchronousCommitScopeTests {
             let row = try await session.query("SELECT spend_period_used, sessions_created FROM api_keys WHERE id = \(key.id)").first!
             return (try row.decode("spend_period_used"), try row.decode("sessions_created"))
         }
-        #expect(counters == (1, 1))
+        #expect(counters == (2, 1))
         await database.pool.shutdown()
     }
 }
