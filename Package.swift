@@ -91,7 +91,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // The account and key rules shared by the JSON API and the console.
+        // The account, key and billing rules shared by the JSON API and the console.
         .target(
             name: "GatehouseServices",
             dependencies: [
@@ -99,7 +99,10 @@ let package = Package(
                 "GatehouseCore",
                 "GatehouseStore",
                 "GatehouseAuth",
+                // BillingService speaks to Stripe (or the simulator) through StripeClient.
+                "GatehouseBilling",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

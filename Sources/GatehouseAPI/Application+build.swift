@@ -114,9 +114,12 @@ public func buildApplication(
         clock: configuration.clock
     )
 
+    let usageReports = PostgresUsageReportRepository(database: database)
     let billing = BillingService(
         repository: PostgresBillingRepository(database: database),
         accounts: accounts,
+        usage: usageReports,
+        verifiedEmail: accountService.verifiedEmail,
         stripe: StripeClient(apiBase: URL(string: configuration.resolvedStripeAPIBase)!,
                              secretKey: configuration.stripeSecretKey ?? AppConfiguration.simulatorSecretKey,
                              timeout: configuration.stripeTimeout, maxRetries: configuration.stripeMaxRetries),
@@ -140,7 +143,6 @@ public func buildApplication(
     }
 
     let tenantSettings = PostgresTenantSettingsRepository(database: database)
-    let usageReports = PostgresUsageReportRepository(database: database)
     let service = GatehouseService(
         database: database, migrations: migrations, registry: registry, logger: logger,
         auth: authContext,
@@ -162,9 +164,9 @@ public func buildApplication(
     // what each role may do there too.
     let console = try Console(
         accounts: accountService, keys: keyIssuer, usage: usageLog, tenantSettings: tenantSettings,
-        usageReports: usageReports,
-        // Plan limits come from the billing repository once it is part of the server.
-        planLimits: { _ in nil },
+        usageReports: usageReports, billing: billing,
+        // The client as the API sees it (TRUSTED_PROXIES applied by RequestScopeMiddleware).
+        clientOrigin: { GatehouseService.clientOrigin() },
         secret: Data((configuration.jwtSigningKey + configuration.keyPepper + "console").utf8),
         permits: { operationID, role in policies[operationID]?.permits(role) ?? false },
         logger: logger

@@ -1,5 +1,6 @@
 import GatehouseAuth
 import GatehouseCore
+import GatehouseServices
 import GatehouseStore
 import Logging
 import Postgres

@@ -18,8 +18,11 @@ public struct Console: Sendable {
     let usage: any UsageLogRepository
     let tenantSettings: any TenantSettingsRepository
     let usageReports: any UsageReportRepository
-    /// The tenant's plan limits, when billing knows them.
-    let planLimits: @Sendable (_ tenantID: UUID) async throws -> ConsolePlanLimits?
+    /// The tenant's plan, checkout, portal and cancel: the service behind `/billing`.
+    let billing: BillingService
+    /// The request's client as the API sees it (behind `TRUSTED_PROXIES`, the address
+    /// `X-Forwarded-For` names), for throttles, sessions, the consent ledger and audit rows.
+    let clientOrigin: @Sendable () -> ClientOrigin
     let permits: @Sendable (_ operationID: String, _ role: Role) -> Bool
     let csrf: CSRFProtection
     /// Cookies are `Secure` unless `PUBLIC_URL` is plain http on a loopback host.
@@ -29,12 +32,14 @@ public struct Console: Sendable {
 
     /// - Parameters:
     ///   - secret: server secret the CSRF tokens are derived from.
-    ///   - planLimits: the tenant's plan limits (nil when not known).
+    ///   - billing: the billing service the `/billing` operations use.
+    ///   - clientOrigin: the current request's client (IP, user agent, request id), as the API
+    ///     resolves it.
     ///   - permits: whether a user of `role` may call the API operation `operationID`.
     public init(
         accounts: AccountService, keys: APIKeyService, usage: any UsageLogRepository,
         tenantSettings: any TenantSettingsRepository, usageReports: any UsageReportRepository,
-        planLimits: @escaping @Sendable (_ tenantID: UUID) async throws -> ConsolePlanLimits?, secret: Data,
+        billing: BillingService, clientOrigin: @escaping @Sendable () -> ClientOrigin, secret: Data,
         permits: @escaping @Sendable (_ operationID: String, _ role: Role) -> Bool,
         logger: Logger
     ) throws {
@@ -43,7 +48,8 @@ public struct Console: Sendable {
         self.usage = usage
         self.tenantSettings = tenantSettings
         self.usageReports = usageReports
-        self.planLimits = planLimits
+        self.billing = billing
+        self.clientOrigin = clientOrigin
         self.permits = permits
         self.csrf = CSRFProtection(secret: secret)
         self.secureCookies = !Self.isLoopbackHTTP(accounts.publicURL)
@@ -91,6 +97,11 @@ public struct Console: Sendable {
 
         route(router, .get, "/console/usage") { try await usagePage($0) }
         route(router, .get, "/console/usage.csv") { try await usageCSV($0) }
+        route(router, .get, "/console/billing") { try await billingPage($0) }
+        route(router, .post, "/console/billing/checkout") { try await billingCheckout($0) }
+        route(router, .post, "/console/billing/portal") { try await billingPortal($0) }
+        route(router, .get, "/console/billing/cancel") { try await billingCancelConfirmPage($0) }
+        route(router, .post, "/console/billing/cancel") { try await billingCancel($0) }
         route(router, .get, "/console/settings") { try await settingsPage($0) }
         route(router, .post, "/console/settings") { try await updateSettings($0) }
         route(router, .get, "/console/account") { try await accountPage($0) }
@@ -135,8 +146,7 @@ public struct Console: Sendable {
             form = FormFields(String(buffer: body))
         }
         var call = ConsoleCall(
-            path: request.uri.path, query: FormFields(request.uri.query ?? ""), form: form,
-            ip: context.remoteAddress?.ipAddress, userAgent: request.headers[.userAgent].map { String($0.prefix(512)) },
+            path: request.uri.path, query: FormFields(request.uri.query ?? ""), form: form, client: clientOrigin(),
             user: nil, session: nil, csrfCookie: csrfCookie, csrfToken: csrf.token(for: csrfCookie))
 
         var outcome: ConsoleResponse
@@ -189,7 +199,7 @@ public struct Console: Sendable {
 
     private func respond(_ outcome: ConsoleResponse, call: ConsoleCall, newCSRFCookie: Bool) -> Response {
         var headers: HTTPFields = [
-            .contentSecurityPolicy: Self.contentSecurityPolicy,
+            .contentSecurityPolicy: Self.contentSecurityPolicy(formActions: outcome.formActions),
             HTTPField.Name("X-Frame-Options")!: "DENY",
             HTTPField.Name("X-Content-Type-Options")!: "nosniff",
             HTTPField.Name("Referrer-Policy")!: "no-referrer",
@@ -225,8 +235,12 @@ public struct Console: Sendable {
         return response
     }
 
-    static let contentSecurityPolicy =
-        "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    /// No inline script or style, nothing from elsewhere; forms post to the console only, plus
+    /// `formActions` where a page's forms are answered with a redirect to another site.
+    static func contentSecurityPolicy(formActions: [String] = []) -> String {
+        let actions = (["'self'"] + formActions).joined(separator: " ")
+        return "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; connect-src 'self'; form-action \(actions); frame-ancestors 'none'; base-uri 'none'"
+    }
 
     private static func asset(_ text: String, type: String) -> Response {
         Response(status: .ok, headers: [.contentType: type, .cacheControl: "public, max-age=300",

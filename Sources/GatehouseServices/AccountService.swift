@@ -151,7 +151,7 @@ public struct AccountService: Sendable {
             if revokeAPIKeys, proof == nil {
                 keysRevoked = try await PostgresAccountRepository.revokeAPIKeys(db, createdBy: userID)
             }
-            try await AuditLog.append(.byTokenHolder("user.password_reset", user: userID, client: client, changes: [
+            try await AuditLog.append(.byUser("user.password_reset", user: userID, client: client, changes: [
                 "sessions_revoked": .int(sessions + (proof?.sessionsEnded ?? 0)),
                 "api_keys_revoked": .int(keysRevoked + (proof?.apiKeysRevoked ?? 0)),
                 "revoke_api_keys": .bool(revokeAPIKeys),
@@ -204,8 +204,9 @@ public struct AccountService: Sendable {
     }
 
     /// Changes a signed-in user's password after checking the current one, and ends every other
-    /// session of the user.
-    public func changePassword(userID: UUID, tenantID: UUID, keepSessionID: UUID, current: String, new: String) async throws {
+    /// session of the user (audited as `user.password_change` by the user, from `client`).
+    public func changePassword(userID: UUID, tenantID: UUID, keepSessionID: UUID, current: String, new: String,
+                               client: ClientOrigin = ClientOrigin()) async throws {
         try AuthValidation.newPassword(new, field: "new_password")
         guard let user = try await accounts.user(id: userID, tenantID: tenantID),
               let account = try await accounts.findLogin(email: user.email), account.userID == userID else {
@@ -219,7 +220,9 @@ public struct AccountService: Sendable {
         }
         let hash = try await hashPassword(new)
         try await accounts.updatePasswordHash(userID: userID, tenantID: tenantID, hash: hash)
-        try await accounts.revokeOtherSessions(userID: userID, tenantID: tenantID, keep: keepSessionID, reason: "password_changed")
+        try await accounts.revokeOtherSessions(
+            userID: userID, tenantID: tenantID, keep: keepSessionID, reason: "password_changed",
+            audit: .byUser("user.password_change", user: userID, client: client, changes: [:]))
     }
 
     /// Argon2id on the worker pool; a full pool is 503 + Retry-After.

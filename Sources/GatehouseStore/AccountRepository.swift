@@ -22,33 +22,40 @@ public protocol AccountRepository: Sendable {
 
     func updatePasswordHash(userID: UUID, tenantID: UUID, hash: String) async throws
 
-    /// Sets a password only if the user has none; false if they already had one.
-    func setInitialPassword(userID: UUID, tenantID: UUID, hash: String) async throws -> Bool
+    /// Sets a password only if the user has none; false if they already had one. `audit`
+    /// (when given) is appended in the same transaction when the password was set.
+    func setInitialPassword(userID: UUID, tenantID: UUID, hash: String, audit: AuditEvent?) async throws -> Bool
 
-    func updateFullName(userID: UUID, tenantID: UUID, fullName: String) async throws -> UserRecord?
+    /// Renames the user; `audit` (when given) is appended in the same transaction.
+    func updateFullName(userID: UUID, tenantID: UUID, fullName: String, audit: AuditEvent?) async throws -> UserRecord?
 
     /// Rotates a refresh token (see `RefreshOutcome`). `successorHash` is the hash of the
-    /// successor derived from the presented token.
-    func refresh(tokenHash: Data, successorHash: Data, successorExpiresAt: Date, grace: TimeInterval) async throws -> RefreshOutcome
+    /// successor derived from the presented token. When a reused token ends its session,
+    /// `reuseAudit` is appended about that session in the same transaction.
+    func refresh(tokenHash: Data, successorHash: Data, successorExpiresAt: Date, grace: TimeInterval,
+                 reuseAudit: AuditEvent) async throws -> RefreshOutcome
 
     /// The role of the session's user when the session is live, else nil.
     func liveSessionRole(sessionID: UUID, userID: UUID, tenantID: UUID) async throws -> Role?
 
-    /// Ends one session. Returns whether it was live.
+    /// Ends one session. Returns whether it was live; only then is `audit` (when given)
+    /// appended, in the same transaction.
     @discardableResult
-    func revokeSession(sessionID: UUID, tenantID: UUID, reason: String) async throws -> Bool
+    func revokeSession(sessionID: UUID, tenantID: UUID, reason: String, audit: AuditEvent?) async throws -> Bool
 
     /// The user of a live console session whose cookie secret hashes to `secretHash`, opened
     /// less than `maxAge` ago; nil otherwise.
     func consoleSessionUser(sessionID: UUID, tenantID: UUID, secretHash: Data, maxAge: TimeInterval) async throws -> UserRecord?
 
-    /// Ends every live session of a user but `keep`; returns how many.
+    /// Ends every live session of a user but `keep`; returns how many. `audit` (when given) is
+    /// appended in the same transaction, with `sessions_revoked` added to its changes.
     @discardableResult
-    func revokeOtherSessions(userID: UUID, tenantID: UUID, keep: UUID, reason: String) async throws -> Int
+    func revokeOtherSessions(userID: UUID, tenantID: UUID, keep: UUID, reason: String, audit: AuditEvent?) async throws -> Int
 
-    /// Ends all of a user's sessions; returns how many.
+    /// Ends all of a user's sessions; returns how many. `audit` (when given) is appended in the
+    /// same transaction, with `sessions_revoked` added to its changes.
     @discardableResult
-    func revokeAllSessions(userID: UUID, tenantID: UUID, reason: String) async throws -> Int
+    func revokeAllSessions(userID: UUID, tenantID: UUID, reason: String, audit: AuditEvent?) async throws -> Int
 
     /// The session a refresh token belongs to (any state), if known.
     func sessionOfRefreshToken(tokenHash: Data, tenantID: UUID) async throws -> UUID?

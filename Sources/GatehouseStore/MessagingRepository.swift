@@ -7,14 +7,17 @@ import GatehouseCore
 public protocol MessagingRepository: Sendable {
     /// Creates a `ready` session. `apiKeyID` is the creating key (its `max_sessions` applies:
     /// 409 `max_sessions_reached`); the plan's `max_sessions` applies to every creator (402).
-    func createSession(tenantID: UUID, apiKeyID: UUID?, name: String, phoneNumber: String?) async throws -> MessagingSession
+    /// `audit` is appended, about the new session, in the same transaction.
+    func createSession(tenantID: UUID, apiKeyID: UUID?, name: String, phoneNumber: String?, audit: AuditEvent) async throws
+        -> MessagingSession
     /// Live sessions, newest first; up to `limit` and whether more follow.
     func listSessions(tenantID: UUID, limit: Int, after: KeysetPosition?) async throws
         -> (items: [(session: MessagingSession, position: KeysetPosition)], hasMore: Bool)
     /// A live session, or nil.
     func session(tenantID: UUID, id: UUID) async throws -> MessagingSession?
-    /// Ends a live session; false when there is none.
-    func deleteSession(tenantID: UUID, id: UUID) async throws -> Bool
+    /// Ends a live session; false when there is none. `audit` is appended in the same
+    /// transaction when a session ended.
+    func deleteSession(tenantID: UUID, id: UUID, audit: AuditEvent) async throws -> Bool
     /// Records an inbound message on a live session, received at `now` (the server's clock);
     /// false when there is none.
     func recordInbound(tenantID: UUID, sessionID: UUID, from: String, text: String, now: Date) async throws -> Bool

@@ -68,20 +68,25 @@ public struct PostgresAccountRepository: AccountRepository {
         }
     }
 
-    public func setInitialPassword(userID: UUID, tenantID: UUID, hash: String) async throws -> Bool {
+    public func setInitialPassword(userID: UUID, tenantID: UUID, hash: String, audit: AuditEvent?) async throws -> Bool {
         try await database.withTenant(tenantID) { db in
-            try await db.execute("UPDATE users SET password_hash = \(hash) WHERE id = \(userID) AND password_hash IS NULL") == 1
+            guard try await db.execute("UPDATE users SET password_hash = \(hash) WHERE id = \(userID) AND password_hash IS NULL") == 1
+            else { return false }
+            if let audit { try await AuditLog.append(audit, tenantID: tenantID, in: db) }
+            return true
         }
     }
 
-    public func updateFullName(userID: UUID, tenantID: UUID, fullName: String) async throws -> UserRecord? {
+    public func updateFullName(userID: UUID, tenantID: UUID, fullName: String, audit: AuditEvent?) async throws -> UserRecord? {
         try await database.withTenant(tenantID) { db in
-            try await db.execute("UPDATE users SET full_name = \(fullName) WHERE id = \(userID)")
+            guard try await db.execute("UPDATE users SET full_name = \(fullName) WHERE id = \(userID)") == 1 else { return nil }
+            if let audit { try await AuditLog.append(audit, tenantID: tenantID, in: db) }
             return try await Self.user(db, id: userID)
         }
     }
 
-    public func refresh(tokenHash: Data, successorHash: Data, successorExpiresAt: Date, grace: TimeInterval) async throws -> RefreshOutcome {
+    public func refresh(tokenHash: Data, successorHash: Data, successorExpiresAt: Date, grace: TimeInterval,
+                        reuseAudit: AuditEvent) async throws -> RefreshOutcome {
         let found: (tokenID: UUID, tenantID: UUID)? = try await database.withPlatform { db in
             guard let row = try await db.query("SELECT token_id, tenant_id FROM platform_find_refresh_token(\(tokenHash))").first else {
                 return nil
@@ -118,10 +123,12 @@ public struct PostgresAccountRepository: AccountRepository {
                         """)
                     if !same.isEmpty { return .rotated(user: user, sessionID: sessionID) }
                 }
-                try await db.execute("""
+                if try await db.execute("""
                     UPDATE auth_sessions SET revoked_at = now(), revoked_reason = 'refresh_token_reused'
                      WHERE id = \(sessionID) AND revoked_at IS NULL
-                    """)
+                    """) == 1 {
+                    try await AuditLog.append(reuseAudit.on("auth_session", sessionID), tenantID: found.tenantID, in: db)
+                }
                 return .reused
             }
             guard try !token.decode("is_expired", as: Bool.self) else { return .expired }
@@ -148,12 +155,14 @@ public struct PostgresAccountRepository: AccountRepository {
     }
 
     @discardableResult
-    public func revokeSession(sessionID: UUID, tenantID: UUID, reason: String) async throws -> Bool {
+    public func revokeSession(sessionID: UUID, tenantID: UUID, reason: String, audit: AuditEvent?) async throws -> Bool {
         try await database.withTenant(tenantID) { db in
-            try await db.execute("""
+            guard try await db.execute("""
                 UPDATE auth_sessions SET revoked_at = now(), revoked_reason = \(reason)
                  WHERE id = \(sessionID) AND revoked_at IS NULL
-                """) == 1
+                """) == 1 else { return false }
+            if let audit { try await AuditLog.append(audit, tenantID: tenantID, in: db) }
+            return true
         }
     }
 
@@ -169,20 +178,31 @@ public struct PostgresAccountRepository: AccountRepository {
     }
 
     @discardableResult
-    public func revokeOtherSessions(userID: UUID, tenantID: UUID, keep: UUID, reason: String) async throws -> Int {
+    public func revokeOtherSessions(userID: UUID, tenantID: UUID, keep: UUID, reason: String, audit: AuditEvent?) async throws -> Int {
         try await database.withTenant(tenantID) { db in
-            try await db.execute("""
+            let ended = try await db.execute("""
                 UPDATE auth_sessions SET revoked_at = now(), revoked_reason = \(reason)
                  WHERE user_id = \(userID) AND id <> \(keep) AND revoked_at IS NULL
                 """)
+            try await Self.appendSessionsRevoked(audit, ended, tenantID: tenantID, in: db)
+            return ended
         }
     }
 
     @discardableResult
-    public func revokeAllSessions(userID: UUID, tenantID: UUID, reason: String) async throws -> Int {
+    public func revokeAllSessions(userID: UUID, tenantID: UUID, reason: String, audit: AuditEvent?) async throws -> Int {
         try await database.withTenant(tenantID) { db in
-            try await Self.revokeAllSessions(db, userID: userID, reason: reason)
+            let ended = try await Self.revokeAllSessions(db, userID: userID, reason: reason)
+            try await Self.appendSessionsRevoked(audit, ended, tenantID: tenantID, in: db)
+            return ended
         }
+    }
+
+    /// Appends `audit` (when given) with how many sessions it ended.
+    private static func appendSessionsRevoked(_ audit: AuditEvent?, _ ended: Int, tenantID: UUID, in db: PostgresSession) async throws {
+        guard var audit else { return }
+        audit.changes["sessions_revoked"] = .int(ended)
+        try await AuditLog.append(audit, tenantID: tenantID, in: db)
     }
 
     public func sessionOfRefreshToken(tokenHash: Data, tenantID: UUID) async throws -> UUID? {

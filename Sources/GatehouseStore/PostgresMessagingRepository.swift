@@ -75,7 +75,7 @@ public struct PostgresMessagingRepository: MessagingRepository {
         return row
     }
 
-    public func createSession(tenantID: UUID, apiKeyID: UUID?, name: String, phoneNumber: String?) async throws
+    public func createSession(tenantID: UUID, apiKeyID: UUID?, name: String, phoneNumber: String?, audit: AuditEvent) async throws
         -> MessagingSession {
         let created = try await database.withTenant(tenantID) { session in
             let limits = try await lockTenant(session, tenantID)
@@ -102,7 +102,9 @@ public struct PostgresMessagingRepository: MessagingRepository {
                 VALUES (\(tenantID), \(apiKeyID), \(name), \(phoneNumber))
                 RETURNING \(unescaped: Self.columns)
                 """).first!
-            return try Self.decodeSession(row)
+            let created = try Self.decodeSession(row)
+            try await AuditLog.append(audit.on("messaging_session", created.id), tenantID: tenantID, in: session)
+            return created
         }
         if let apiKeyID {
             // After the commit, not inside it: the key's row is the hot path's, and must not stay
@@ -145,12 +147,14 @@ public struct PostgresMessagingRepository: MessagingRepository {
         }
     }
 
-    public func deleteSession(tenantID: UUID, id: UUID) async throws -> Bool {
+    public func deleteSession(tenantID: UUID, id: UUID, audit: AuditEvent) async throws -> Bool {
         try await database.withTenant(tenantID) { session in
-            try await session.execute("""
+            guard try await session.execute("""
                 UPDATE messaging_sessions SET state = 'deleted', deleted_at = now()
                  WHERE id = \(id) AND state <> 'deleted'
-                """) > 0
+                """) > 0 else { return false }
+            try await AuditLog.append(audit.on("messaging_session", id), tenantID: tenantID, in: session)
+            return true
         }
     }
 

@@ -5,7 +5,8 @@ Starts `gatehouse serve` on a free loopback port against DATABASE_URL (migrated 
 MIGRATION_DATABASE_URL), with mails written to a temporary folder, then walks through what a
 new customer does: sign up, confirm the address from the mail, sign out and in, create a key
 and read it once, call the API with it (one priced call), watch the calls, cost and spend bar
-move on the key's page, change its rate limit, revoke it and see it refused.
+move on the key's page, change its rate limit, revoke it and see it refused; then open Billing,
+upgrade to Pro, pay on the built-in Stripe simulator's checkout page and see Pro on the billing page.
 
 Screenshots of every step go to .build/console-screenshots/; with --readme-images the keys list
 and key detail are also written to docs/console-keys.png and docs/console-key-detail.png.
@@ -304,6 +305,31 @@ class Walk:
         self.shot("key-revoked")
         status, _, problem = http("GET", api + "/tenant/settings", key=raw)
         check(status == 401, f"the revoked key still works: {status} {problem}")
+
+        # Billing: upgrade to Pro, pay on the simulator's checkout page, come back and see Pro.
+        self.click_text("Billing")
+        check(self.driver.current_url.endswith("/console/billing"), "not on the billing page: " + self.driver.current_url)
+        check("Your plan: Free" in self.text(), "the billing page does not show the free plan: " + self.text())
+        self.shot("billing-free", height=1500)
+        self.click_text("Upgrade to Pro")
+        check("/stripe-sim/checkout/" in self.driver.current_url, "Upgrade did not open the checkout page: " + self.driver.current_url)
+        self.fill("name", "Ada Lovelace")
+        self.fill("card_number", "4242 4242 4242 4242")
+        self.fill("expiry", "12 / 34")
+        self.fill("cvc", "123")
+        self.shot("checkout")
+        self.click_text("Subscribe")
+        check("/console/billing?checkout=success" in self.driver.current_url, "paying did not come back: " + self.driver.current_url)
+        check("Payment received." in self.text(), "no word about the payment: " + self.text())
+        # The plan changes when the simulator's webhook arrives (in the background).
+        deadline = time.monotonic() + 90
+        while "Your plan: Pro" not in self.text():
+            check(time.monotonic() < deadline, "the plan never became Pro on the billing page: " + self.text())
+            time.sleep(1)
+            self.open("/console/billing")
+        check(self.driver.find_element(By.CSS_SELECTOR, "[data-plan]").get_attribute("data-plan") == "pro", "data-plan is not pro")
+        check("Manage billing" in self.text(), "no Manage billing once paying")
+        self.shot("billing-pro", height=1500)
 
         # Readable on a phone.
         self.driver.set_window_size(390, 844)

@@ -79,6 +79,25 @@ struct AuthThrottleTests {
         }
     }
 
+    /// Every login attempt counts against the client, whatever the email: the 4th from one
+    /// client within the window is refused, another client is not.
+    @Test func loginIsThrottledPerClientExactly() async throws {
+        var configuration = try await Self.behindProxy()
+        configuration.authThrottlePerIP = 3
+        let (first, second) = (Self.uniqueIPv4(), Self.uniqueIPv4())
+        try await TestApp.run(configuration) { client in
+            func login(from ip: String) async throws -> HTTPResponse.Status {
+                // A new email each time: only the client's bucket can fill.
+                try await client.send(.post, "/api/v2/auth/login", json: ["email": TestUsers.uniqueEmail("login-ip"), "password": "wrong"],
+                                      headers: Self.as_(ip)).status
+            }
+            var statuses: [HTTPResponse.Status] = []
+            for _ in 0..<5 { statuses.append(try await login(from: first)) }
+            #expect(statuses == [.unauthorized, .unauthorized, .unauthorized, .tooManyRequests, .tooManyRequests])
+            #expect(try await login(from: second) == .unauthorized)
+        }
+    }
+
     @Test func anIPv6ClientIsCountedByItsSlash64() async throws {
         var configuration = try await Self.behindProxy()
         configuration.authThrottlePerIP = 2

@@ -108,6 +108,14 @@ extension BillingSuites {
                 response = try await ctx.client.requestJSON(.post, "/api/v2/billing/cancel", headers: user.authorization)
                 #expect(response.status == 200)
                 #expect(response.object["cancel_at_period_end"] as? Bool == true)
+                // The cancellation is in the audit log once, by the user who asked for it.
+                response = try await ctx.client.requestJSON(.get, "/api/v2/audit-events?action=subscription.update",
+                                                            headers: user.authorization)
+                let updates = response.object["items"] as? [[String: Any]] ?? []
+                #expect(updates.count == 1, "\(response.text)")
+                #expect(updates.first?["actor_type"] as? String == "user")
+                #expect(updates.first?["actor_id"] as? String == user.userID.uuidString.lowercased())
+                #expect((updates.first?["changes"] as? [String: Any])?["cancel_at_period_end"] as? Bool == true)
 
                 // Resumed in the portal.
                 let portal = try await BillingFixtures.portal(ctx, user)

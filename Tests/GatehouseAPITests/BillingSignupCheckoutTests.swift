@@ -43,9 +43,16 @@ extension BillingSuites {
                 #expect(try await BillingFixtures.pay(ctx, path, card: BillingFixtures.decliningCard).status == 402)
                 #expect(try await accounts.findLogin(email: email) == nil)
 
-                #expect(try await BillingFixtures.pay(ctx, path, card: BillingFixtures.payingCard).status == 303)
+                let paid = try await BillingFixtures.pay(ctx, path, card: BillingFixtures.payingCard)
+                #expect(paid.status == 303)
+                // Back to the console's sign-in page, which says the sign-in link is on its way.
+                let back = try #require(paid.headers[.location])
+                #expect(back.hasPrefix(ctx.configuration.publicURL + "/console/sign-in?done=subscribed&session_id="), "\(back)")
+                let landing = try await ctx.client.send(.get, try BillingFixtures.localPath(ctx, back))
+                #expect(landing.text.contains("Thank you for subscribing."))
                 let mail = try await TestMail.waitFor(to: email, subject: "Your Gatehouse account is ready")
-                #expect(mail.contains("/api/v2/auth/magic-link?token="))
+                // The link opens the console's sign-in page for the link.
+                #expect(mail.contains(ctx.configuration.publicURL + "/auth/magic-link?token="))
                 #expect(try await Self.pendingStatus(sessionID) == "complete")
 
                 // The mailed link signs the new owner in; the tenant is on the plan it paid for.

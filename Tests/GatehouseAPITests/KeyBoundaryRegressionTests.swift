@@ -1,8 +1,11 @@
 import Foundation
+import GatehouseAuth
 import GatehouseCore
+import GatehouseStore
 import GatehouseTestSupport
 import HTTPTypes
 import HummingbirdTesting
+import Postgres
 import Testing
 
 /// Guards on keys that nothing pinned before (issue 8, regression tests): each expectation here
@@ -84,5 +87,81 @@ struct KeyBoundaryRegressionTests {
             response = try await client.requestJSON(.get, "/api/v2/tenant/settings", headers: [HTTPField.Name("X-API-Key")!: raw])
             #expect(response.status == 200, "\(response.text)")
         }
+    }
+
+    /// The key's row as stored, read by its own tenant (what a change would have to touch).
+    static func storedRow(_ database: Database, tenantID: UUID, id: UUID) async throws -> [String?] {
+        try await database.withTenant(tenantID) { session in
+            let row = try #require(try await session.query("""
+                SELECT name, key_prefix, encode(key_hash, 'hex') AS hash, rate_limit_rpm::text AS rpm,
+                       revoked_at::text AS revoked, is_active::text AS active, scopes::text AS scopes
+                  FROM api_keys WHERE id = \(id)
+                """).first)
+            return try ["name", "key_prefix", "hash", "rpm", "revoked", "active", "scopes"].map { try row.decode($0, as: String?.self) }
+        }
+    }
+
+    /// Each of the five `NOT managed` filters on its own, at the repository: the HTTP routes
+    /// reach update (and a key's rotate) only behind `get`, so removing update's filter alone
+    /// would pass the route test. Every method answers "not there" and the row is unchanged.
+    @Test func eachRepositoryFilterHidesOperatorManagedKeys() async throws {
+        let tenant = try await TestKeys.tenant()
+        let managed = try await TestKeys.create(tenantID: tenant, scopes: [.usageRead], rateLimitRPM: 7, managed: true,
+                                                name: "operator's")
+        let database = try await TestKeys.database()
+        let repository = PostgresAPIKeyRepository(database: database)
+        let owner = KeyGrantPolicy(grantor: .manager)
+        let audit = AuditEvent(actor: AuditActor(kind: .user, id: UUID()), action: "api_key.update")
+        let now = Date()
+        let before = try await Self.storedRow(database, tenantID: tenant, id: managed.id)
+
+        let listed = try await repository.list(tenantID: tenant, includeRevoked: true, limit: 200, after: nil,
+                                               reachableBy: owner, now: now)
+        #expect(!listed.contains { $0.id == managed.id }, "list")
+        #expect(try await repository.get(tenantID: tenant, id: managed.id, reachableBy: owner, now: now) == nil, "get")
+        #expect(try await repository.update(tenantID: tenant, id: managed.id, APIKeyChanges(name: "taken over", rateLimitRPM: 0),
+                                            reachableBy: owner, now: now, audit: audit) == nil, "update")
+        #expect(try await repository.revoke(tenantID: tenant, id: managed.id, reachableBy: owner, now: now, audit: audit) == false,
+                "revoke")
+        let raw = KeyFormat().generate(.live)
+        let rotation = try await repository.rotate(
+            tenantID: tenant, id: managed.id, hash: KeyHasher(pepper: TestApp.keyPepper).hash(raw),
+            keyPrefix: KeyFormat.displayPrefix(of: raw), graceSeconds: 0, reachableBy: owner, now: now, audit: audit)
+        if case .notFound = rotation {} else { Issue.record("rotate reached the managed key: \(rotation)") }
+
+        #expect(try await Self.storedRow(database, tenantID: tenant, id: managed.id) == before)
+        let events: Int = try await database.withTenant(tenant) { session in
+            try await session.query("SELECT count(*) AS n FROM audit_events WHERE target_id = \(managed.id.uuidString.lowercased())")
+                .first!.decode("n")
+        }
+        #expect(events == 0)
+        await database.pool.shutdown()
+    }
+
+    /// Another tenant's key through the repository with the caller's tenant: no method reaches
+    /// it (the tenant scope, not a filter in the handler), and its row is unchanged.
+    @Test func repositoryChangesInOneTenantLeaveAnotherTenantsKeyUnchanged() async throws {
+        let mine = try await TestKeys.tenant()
+        let theirs = try await TestKeys.tenant()
+        let key = try await TestKeys.create(tenantID: theirs, scopes: [.usageRead], rateLimitRPM: 5, name: "theirs")
+        let database = try await TestKeys.database()
+        let repository = PostgresAPIKeyRepository(database: database)
+        let owner = KeyGrantPolicy(grantor: .manager)
+        let audit = AuditEvent(actor: AuditActor(kind: .user, id: UUID()), action: "api_key.update")
+        let now = Date()
+        let before = try await Self.storedRow(database, tenantID: theirs, id: key.id)
+
+        #expect(try await repository.get(tenantID: mine, id: key.id, reachableBy: owner, now: now) == nil)
+        #expect(try await repository.update(tenantID: mine, id: key.id, APIKeyChanges(name: "stolen", rateLimitRPM: 0),
+                                            reachableBy: owner, now: now, audit: audit) == nil)
+        #expect(try await repository.revoke(tenantID: mine, id: key.id, reachableBy: owner, now: now, audit: audit) == false)
+        let raw = KeyFormat().generate(.live)
+        let rotation = try await repository.rotate(
+            tenantID: mine, id: key.id, hash: KeyHasher(pepper: TestApp.keyPepper).hash(raw),
+            keyPrefix: KeyFormat.displayPrefix(of: raw), graceSeconds: 0, reachableBy: owner, now: now, audit: audit)
+        if case .notFound = rotation {} else { Issue.record("rotate reached another tenant's key: \(rotation)") }
+
+        #expect(try await Self.storedRow(database, tenantID: theirs, id: key.id) == before)
+        await database.pool.shutdown()
     }
 }

@@ -43,6 +43,20 @@ struct RefreshTokenTests {
                 }
             }
             #expect(reason == "refresh_token_reused")
+            // The server's revocation is in the tenant's audit log, from the client that presented the token.
+            let audited = try await withDatabase { database in
+                try await database.withTenant(user.tenantID) { db in
+                    try await db.query("""
+                        SELECT e.actor_type, e.ip, e.target_type, e.changes->>'reason' AS reason
+                          FROM audit_events e JOIN auth_sessions s ON e.target_id = s.id::text
+                         WHERE e.action = 'auth_session.revoke' AND s.user_id = \(user.userID)
+                        """).map { row in
+                        [try row.decode("actor_type", as: String?.self), try row.decode("ip", as: String?.self),
+                         try row.decode("target_type", as: String?.self), try row.decode("reason", as: String?.self)]
+                    }
+                }
+            }
+            #expect(audited == [["system", "127.0.0.1", "auth_session", "refresh_token_reused"]])
         }
     }
 

@@ -45,6 +45,11 @@ struct UsagePoisoningTests {
                 ("model", ["key": own.raw, "model": "gpt\u{0}"]),
                 ("cost", ["key": own.raw, "cost": "99999999999999"]),
                 ("tokens_in", ["key": own.raw, "tokens_in": 5_000_000_000]),
+                // Every bound, not only the ones that broke the writer.
+                ("tokens_out", ["key": own.raw, "tokens_out": 100_000_001]),
+                ("cost", ["key": own.raw, "cost": "-1"]),
+                ("endpoint", ["key": own.raw, "endpoint": String(repeating: "e", count: 257)]),
+                ("model", ["key": own.raw, "model": String(repeating: "m", count: 129)]),
             ]
             for poison in poisons {
                 let response = try await client.send(.post, "/api/v2/keys/verify", json: poison.body,

@@ -1,5 +1,7 @@
 import Foundation
 import GatehouseBilling
+import GatehouseCore
+import GatehouseServices
 import Logging
 import ServiceLifecycle
 
@@ -60,7 +62,7 @@ struct BillingReconciler: Service {
         }
         // Stripe lists newest first; apply oldest first (each refetches current state anyway).
         for event in pending.reversed() {
-            try await billing.apply(event)
+            try await billing.apply(event, actor: .system)
         }
         return pending.count
     }

@@ -45,7 +45,9 @@ extension GatehouseService {
         let successor = auth.refreshDeriver.successor(of: presented)
         let outcome = try await auth.accounts.refresh(
             tokenHash: OpaqueToken.hash(presented), successorHash: OpaqueToken.hash(successor),
-            successorExpiresAt: auth.clock().addingTimeInterval(AuthContext.refreshLifetime), grace: AuthContext.refreshGrace)
+            successorExpiresAt: auth.clock().addingTimeInterval(AuthContext.refreshLifetime), grace: AuthContext.refreshGrace,
+            // No credential but the token: the server ends the session, seen from the presenter's client.
+            reuseAudit: .byRequest("auth_session.revoke", changes: ["reason": "refresh_token_reused"]))
         switch outcome {
         case .rotated(let user, let sessionID):
             return .ok(.init(body: .json(try await tokenPair(user: user, sessionID: sessionID, refreshToken: successor))))
@@ -73,23 +75,24 @@ extension GatehouseService {
             scope = body.scope ?? .local
             refreshToken = try body.refreshToken.map { try AuthValidation.token($0, field: "refresh_token") }
         }
+        // Every ended session is an event of the user's, in the transaction that ends it.
         switch scope {
         case .global:
-            try await auth.accounts.revokeAllSessions(userID: identity.userID, tenantID: identity.tenantID, reason: "logout_global")
+            try await auth.accounts.revokeAllSessions(
+                userID: identity.userID, tenantID: identity.tenantID, reason: "logout_global",
+                audit: .byRequest("auth_session.revoke_all", on: ("user", identity.userID), changes: ["reason": "logout_global"]))
         case .local:
-            try await auth.accounts.revokeSession(sessionID: identity.sessionID, tenantID: identity.tenantID, reason: "logout")
+            try await auth.accounts.revokeSession(
+                sessionID: identity.sessionID, tenantID: identity.tenantID, reason: "logout",
+                audit: .byRequest("auth_session.revoke", on: ("auth_session", identity.sessionID), changes: ["reason": "logout"]))
             if let refreshToken,
                let other = try await auth.accounts.sessionOfRefreshToken(tokenHash: OpaqueToken.hash(refreshToken), tenantID: identity.tenantID),
                other != identity.sessionID,
                try await auth.accounts.liveSessionRole(sessionID: other, userID: identity.userID, tenantID: identity.tenantID) != nil {
-                try await auth.accounts.revokeSession(sessionID: other, tenantID: identity.tenantID, reason: "logout")
+                try await auth.accounts.revokeSession(
+                    sessionID: other, tenantID: identity.tenantID, reason: "logout",
+                    audit: .byRequest("auth_session.revoke", on: ("auth_session", other), changes: ["reason": "logout"]))
             }
-        }
-        if scope == .global {
-            // Ending every session of an account is a security event; a plain logout is not.
-            try await auditEvents.record(
-                .byRequest("auth_session.revoke_all", on: ("user", identity.userID), changes: ["reason": "logout_global"]),
-                tenantID: identity.tenantID)
         }
         return .noContent(.init())
     }
@@ -170,7 +173,9 @@ extension GatehouseService {
         guard case .json(let body) = input.body else { throw GatehouseError.invalidRequest("Send a JSON body.") }
         try AuthValidation.newPassword(body.password, field: "password")
         let hash = try await auth.service.hashPassword(body.password)
-        guard try await auth.accounts.setInitialPassword(userID: identity.userID, tenantID: identity.tenantID, hash: hash) else {
+        guard try await auth.accounts.setInitialPassword(
+            userID: identity.userID, tenantID: identity.tenantID, hash: hash,
+            audit: .byRequest("user.password_set", on: ("user", identity.userID))) else {
             throw GatehouseError(.conflict, "This account already has a password; use the reset flow to change it.")
         }
         return .noContent(.init())

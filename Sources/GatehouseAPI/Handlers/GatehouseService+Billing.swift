@@ -24,9 +24,9 @@ extension GatehouseService {
         -> Operations.BillingCreateCheckout.Output {
         guard case .json(let body) = input.body else { throw GatehouseError.invalidRequest("Send a JSON body.") }
         let tenantID = try Self.currentTenant()
-        try await requireVerifiedEmail()
         let checkout = try await billing.startCheckout(
-            tenantID: tenantID, planID: body.planId.rawValue, cycle: try Self.cycle(body.billingCycle))
+            tenantID: tenantID, planID: body.planId.rawValue, cycle: try Self.cycle(body.billingCycle),
+            requestedBy: try Self.accountBehindCall())
         return .ok(.init(body: .json(.init(checkoutUrl: checkout.url, sessionId: checkout.sessionID))))
     }
 
@@ -40,8 +40,8 @@ extension GatehouseService {
     /// POST /api/v2/billing/cancel
     func billingCancel(_ input: Operations.BillingCancel.Input) async throws -> Operations.BillingCancel.Output {
         let tenantID = try Self.currentTenant()
-        let subscription = try await billing.cancelAtPeriodEnd(tenantID: tenantID)
-        return .ok(.init(body: .json(try Self.subscriptionBody(subscription, usage: try await usage.planUsage(tenantID: tenantID, now: keys.clock())))))
+        _ = try await billing.cancelAtPeriodEnd(tenantID: tenantID, actor: .currentRequest)
+        return .ok(.init(body: .json(try await subscriptionBody(tenantID: tenantID))))
     }
 
     /// POST /api/v2/billing/signup-checkout
@@ -74,16 +74,15 @@ extension GatehouseService {
         } catch {
             throw GatehouseError.invalidRequest("The body is not a Stripe event.")
         }
-        try await billing.apply(event)
+        try await billing.apply(event, actor: .currentRequest)
         return .ok(.init(body: .json(.init(received: true))))
     }
 
     // MARK: Bodies
 
     func subscriptionBody(tenantID: UUID) async throws -> Components.Schemas.Subscription {
-        async let subscription = billing.repository.subscription(tenantID: tenantID)
-        async let planUsage = usage.planUsage(tenantID: tenantID, now: keys.clock())
-        return try Self.subscriptionBody(try await subscription, usage: try await planUsage)
+        let overview = try await billing.overview(tenantID: tenantID, now: keys.clock())
+        return try Self.subscriptionBody(overview.subscription, usage: overview.usage)
     }
 
     static func subscriptionBody(_ subscription: TenantSubscription, usage: PlanUsage) throws -> Components.Schemas.Subscription {

@@ -26,7 +26,8 @@ extension GatehouseService {
         try TextLength.check(name, field: "name", scalars: 1...64)
         if let phone = body.phoneNumber { try PhoneNumberRule.check(phone, field: "phone_number") }
         let created = try await messaging.createSession(
-            tenantID: tenantID, apiKeyID: Self.currentKey()?.keyID, name: name, phoneNumber: body.phoneNumber)
+            tenantID: tenantID, apiKeyID: Self.currentKey()?.keyID, name: name, phoneNumber: body.phoneNumber,
+            audit: .byRequest("messaging_session.create", changes: ["name": .string(name), "phone_number": .optional(body.phoneNumber)]))
         return .created(.init(body: .json(Self.sessionBody(created))))
     }
 
@@ -44,7 +45,7 @@ extension GatehouseService {
     func sessionsDelete(_ input: Operations.SessionsDelete.Input) async throws -> Operations.SessionsDelete.Output {
         let tenantID = try Self.currentTenant()
         guard let id = UUID(uuidString: input.path.id),
-              try await messaging.deleteSession(tenantID: tenantID, id: id) else {
+              try await messaging.deleteSession(tenantID: tenantID, id: id, audit: .byRequest("messaging_session.delete")) else {
             throw GatehouseError.notFound("session")
         }
         return .noContent(.init())

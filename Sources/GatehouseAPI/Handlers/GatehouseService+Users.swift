@@ -16,7 +16,9 @@ extension GatehouseService {
             return .ok(.init(body: .json(try await currentUser())))
         }
         let fullName = try AuthValidation.name(rawName, field: "full_name")
-        guard let user = try await auth.accounts.updateFullName(userID: identity.userID, tenantID: identity.tenantID, fullName: fullName) else {
+        guard let user = try await auth.accounts.updateFullName(
+            userID: identity.userID, tenantID: identity.tenantID, fullName: fullName,
+            audit: .byRequest("user.update", on: ("user", identity.userID), changes: ["full_name": .string(fullName)])) else {
             throw GatehouseError.unauthorized
         }
         return .ok(.init(body: .json(Self.userSchema(user))))

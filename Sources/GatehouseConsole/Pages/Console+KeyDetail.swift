@@ -55,7 +55,7 @@ extension Console {
 
     // MARK: - Building the page
 
-    private func keyDetail(_ call: ConsoleCall, user: UserRecord, record: APIKeyRecord, notice: String? = nil,
+    func keyDetail(_ call: ConsoleCall, user: UserRecord, record: APIKeyRecord, notice: String? = nil,
                            problem: String? = nil, errors: [String: String] = [:], form: FormFields? = nil) async throws -> String {
         let now = keys.clock()
         let status = Self.status(of: record, now: now)

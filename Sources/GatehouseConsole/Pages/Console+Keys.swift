@@ -32,6 +32,8 @@ extension Console {
     func createKey(_ call: ConsoleCall) async throws -> ConsoleResponse {
         let user = try require("apiKeysCreate", call)
         do {
+            // The API's rule (403 email_not_verified there): no key before the email is proven.
+            try await accounts.verifiedEmail.requireVerified(userID: user.id, tenantID: user.tenantID)
             let draft = APIKeyService.Draft(
                 name: call.form["name"] ?? "", scopes: call.form.all("scopes"),
                 expiresInDays: try Self.optionalInteger(call.form, "expires_in_days"),
@@ -42,7 +44,7 @@ extension Console {
                                                       actor: auditActor(call))
             logger.info("api key created in the console", metadata: ["api_key_id": "\(record.id.uuidString.lowercased())"])
             return rawKeyPage(call, record: record, raw: raw, heading: "Your new key", graceUntil: nil)
-        } catch let error as GatehouseError where error.code == .validationFailed || error.code == .forbidden {
+        } catch let error as GatehouseError where [.validationFailed, .forbidden, .emailNotVerified].contains(error.code) {
             let (summary, fields) = ConsoleFormat.problem(error)
             return newKeyForm(call, user: user, form: call.form, problem: summary, errors: fields, status: error.code.status)
         }
@@ -71,6 +73,12 @@ extension Console {
         let user = try require("apiKeysRotate", call)
         let keyID = try Self.keyID(id)
         let grace = Int(call.form["grace_seconds"] ?? "0") ?? -1
+        do {
+            try await accounts.verifiedEmail.requireVerified(userID: user.id, tenantID: user.tenantID)
+        } catch let error as GatehouseError where error.code == .emailNotVerified {
+            let record = try await key(id, of: user)
+            return .page(try await keyDetail(call, user: user, record: record, problem: error.detail), status: error.code.status)
+        }
         let (record, raw) = try await keys.rotate(tenantID: user.tenantID, id: keyID, graceSeconds: grace,
                                                   policy: try keyPolicy(user), actor: auditActor(call))
         logger.info("api key rotated in the console", metadata: ["rotated_api_key_id": "\(keyID.uuidString.lowercased())"])
@@ -107,10 +115,10 @@ extension Console {
     /// Who the audit log names for a console change: the signed-in user, from this browser.
     func auditActor(_ call: ConsoleCall) -> AuditActor {
         guard let user = call.user, let session = call.session else {
-            return AuditActor(kind: .system, id: nil, ip: call.ip, userAgent: call.userAgent)
+            return AuditActor(kind: .system, id: nil, ip: call.ip, userAgent: call.userAgent, requestID: call.client.requestID)
         }
         let identity = UserIdentity(userID: user.id, tenantID: user.tenantID, role: user.role, sessionID: session.sessionID)
-        return AuditActor(.user(identity), ip: call.ip, userAgent: call.userAgent, requestID: nil)
+        return AuditActor(.user(identity), ip: call.ip, userAgent: call.userAgent, requestID: call.client.requestID)
     }
 
     static func keyID(_ text: String) throws -> UUID {
@@ -168,7 +176,10 @@ extension Console {
         }
         let fields: [String: String] = ["name": form["name"] ?? "", "expires_in_days": form["expires_in_days"] ?? "",
                                         "rate_limit_rpm": form["rate_limit_rpm"] ?? "", "spend_limit": form["spend_limit"] ?? ""]
-        return .page(templates.page("newKey", title: "Create an API key", call: call, section: .keys, problem: problem, [
+        // Said before the form is filled in, not only after it is sent.
+        let unverified = accounts.verifiedEmail.isEnforced && !user.emailVerified
+        return .page(templates.page("newKey", title: "Create an API key", call: call, section: .keys,
+                                    notice: unverified && problem == nil ? VerifiedEmailRule.notVerified.detail : nil, problem: problem, [
             "form": fields, "scopes": scopes, "errors": errors,
             "periods": ConsoleFormat.periodOptions(selected: form["spend_period"] ?? "month"),
         ]), status: status)

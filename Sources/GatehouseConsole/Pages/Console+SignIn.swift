@@ -11,6 +11,8 @@ extension Console {
         let notice: String? = switch call.query["done"] {
         case "reset": "Your password was changed. Sign in with the new one."
         case "signed-out": "You are signed out."
+        case "subscribed": "Thank you for subscribing. Once the payment is confirmed we mail you a link that signs you in (valid for 15 minutes)."
+        case "checkout-canceled": "The checkout was canceled; nothing was charged and no account was made."
         default: nil
         }
         return .page(templates.page("signIn", title: "Sign in", call: call, notice: notice))
@@ -116,7 +118,7 @@ extension Console {
             let (user, sessionID) = try await accounts.verifyEmail(token: call.form["token"] ?? "",
                                                                    session: consoleSession(secret: secret, call: call),
                                                                    signedInUserID: call.user?.id,
-                                                                   client: ClientOrigin(ip: call.ip, userAgent: call.userAgent))
+                                                                   client: call.client)
             guard let sessionID else { throw GatehouseError.unauthorized }
             return signedIn(user: user, sessionID: sessionID, secret: secret)
         } catch let error as GatehouseError where error.code == .unauthorized || error.code == .tokenExpired || error.code == .validationFailed {
@@ -136,7 +138,8 @@ extension Console {
         let secret = OpaqueToken.generate()
         do {
             let (user, sessionID) = try await accounts.consumeMagicLink(token: call.form["token"] ?? "",
-                                                                        session: consoleSession(secret: secret, call: call))
+                                                                        session: consoleSession(secret: secret, call: call),
+                                                                        client: call.client)
             return signedIn(user: user, sessionID: sessionID, secret: secret)
         } catch let error as GatehouseError where error.code == .unauthorized || error.code == .tokenExpired || error.code == .validationFailed {
             return deadLink(call, error: error, what: "sign-in link", next: ("/console/magic-link", "Email me a new link"))
@@ -151,7 +154,7 @@ extension Console {
     func resetPassword(_ call: ConsoleCall) async throws -> ConsoleResponse {
         let token = call.form["token"] ?? ""
         do {
-            try await accounts.resetPassword(token: token, newPassword: call.form["new_password"] ?? "")
+            try await accounts.resetPassword(token: token, newPassword: call.form["new_password"] ?? "", client: call.client)
             var response = ConsoleResponse.redirect("/console/sign-in?done=reset")
             response.sessionCookie = .clear
             return response

@@ -1,5 +1,6 @@
 import Foundation
 import GatehouseCore
+import GatehouseServices
 import GatehouseStore
 
 /// The tenant's usage this month (against the plan's limits when known), the daily breakdown
@@ -9,22 +10,17 @@ extension Console {
         let user = try require("usageCurrent", call)
         let now = keys.clock()
         let report = try await usageReports.current(tenantID: user.tenantID, now: now)
-        let plan = try await usageReports.planUsage(tenantID: user.tenantID, now: now)
-        let limits = try await planLimits(user.tenantID)
+        // The plan and the usage counted against it: the numbers of GET /billing/subscription.
+        let overview = try await billing.overview(tenantID: user.tenantID, now: now)
         let days = try await usageReports.daily(tenantID: user.tenantID, monthStart: now)
         let names = Dictionary(report.bySession.map { ($0.sessionID, $0.name) }, uniquingKeysWith: { first, _ in first })
 
-        var meters: [[String: Any]] = [
-            meter("messages", "Messages sent", used: plan.messagesThisMonth, limit: limits?.messages),
-            meter("sessions", "Live sessions", used: plan.sessions, limit: limits?.sessions),
-            meter("ai_replies", "AI replies", used: plan.aiRepliesThisMonth, limit: limits?.aiReplies),
-            meter("groups", "Groups", used: plan.groups, limit: limits?.groups),
-            meter("labels", "Labels", used: plan.labels, limit: limits?.labels),
-        ]
+        var meters = Self.planMeters(overview)
         meters.append(["key": "api_calls", "label": "API calls", "used": ConsoleFormat.integer(report.apiCalls),
                        "note": "Calls made with your keys; cost \(ConsoleFormat.money(report.cost))"])
-        var context: [String: Any] = [
+        let context: [String: Any] = [
             "month": Self.monthName(report.periodStart), "periodEnd": ConsoleFormat.time(report.periodEnd),
+            "planName": overview.subscription.plan.displayName,
             "meters": meters, "hasDays": !days.isEmpty,
             "days": days.reversed().map { day -> [String: Any] in
                 ["day": day.day, "apiCalls": ConsoleFormat.integer(day.apiCalls), "messagesSent": ConsoleFormat.integer(day.messagesSent),
@@ -35,7 +31,6 @@ extension Console {
                  }]
             },
         ]
-        if let limits { context["planName"] = limits.planName }
         return .page(templates.page("usage", title: "Usage", call: call, section: .usage, context))
     }
 
@@ -61,19 +56,29 @@ extension Console {
                                                       filename: "gatehouse-usage-\(month).csv"))
     }
 
-    private func meter(_ key: String, _ label: String, used: Int, limit: Int?) -> [String: Any] {
-        var entry: [String: Any] = ["key": key, "label": label, "used": ConsoleFormat.integer(used)]
-        if let limit {
-            entry["limit"] = ConsoleFormat.integer(limit)
-            var bar = ConsoleFormat.bar(used: Decimal(used), limit: Decimal(limit), label: "\(used) of \(limit) \(label.lowercased())")
-            if used >= limit {
-                bar["warning"] = "limit reached"
-            } else if Decimal(used) >= Decimal(limit) * Decimal(string: "0.8")! {
-                bar["warning"] = "close to the limit"
-            }
-            entry["bar"] = bar
+    /// This month against each limit of the plan (the usage and billing pages show the same).
+    static func planMeters(_ overview: BillingService.Overview) -> [[String: Any]] {
+        let limits = overview.subscription.plan.limits
+        let usage = overview.usage
+        return [
+            meter("messages", "Messages sent this month", used: usage.messagesThisMonth, limit: limits.maxMessagesPerMonth),
+            meter("sessions", "Live sessions", used: usage.sessions, limit: limits.maxSessions),
+            meter("ai_replies", "AI replies this month", used: usage.aiRepliesThisMonth, limit: limits.aiRepliesPerMonth),
+            meter("groups", "Groups", used: usage.groups, limit: limits.maxGroups),
+            meter("labels", "Labels", used: usage.labels, limit: limits.maxLabels),
+        ]
+    }
+
+    /// One meter: the bar is amber from 80 % of the limit and red at 100 %, and says so in words.
+    private static func meter(_ key: String, _ label: String, used: Int, limit: Int) -> [String: Any] {
+        var bar = ConsoleFormat.bar(used: Decimal(used), limit: Decimal(limit),
+                                    label: "\(label): \(ConsoleFormat.integer(used)) of \(ConsoleFormat.integer(limit))")
+        switch bar["level"] as? String {
+        case "over": bar["warning"] = "limit reached"
+        case "warn": bar["warning"] = "close to the limit"
+        default: break
         }
-        return entry
+        return ["key": key, "label": label, "used": ConsoleFormat.integer(used), "limit": ConsoleFormat.integer(limit), "bar": bar]
     }
 
     /// A CSV field, quoted when it holds a comma, quote or line break; a leading `=+-@` is

@@ -1,5 +1,6 @@
 import Foundation
 import GatehouseCore
+import GatehouseServices
 import GatehouseStore
 
 /// One console request as the pages see it: its form or query fields, where it came from, the
@@ -9,8 +10,11 @@ struct ConsoleCall: Sendable {
     var query: FormFields
     /// The POSTed form (empty for a GET).
     var form: FormFields
-    var ip: String?
-    var userAgent: String?
+    /// Where it came from: the client's IP (through `TRUSTED_PROXIES`, as the API resolves it),
+    /// user agent and request id.
+    var client: ClientOrigin
+    var ip: String? { client.ip }
+    var userAgent: String? { client.userAgent }
     /// The user of a live console session.
     var user: UserRecord?
     /// The session of `user`.

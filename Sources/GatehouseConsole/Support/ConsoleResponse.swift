@@ -17,6 +17,9 @@ struct ConsoleResponse: Sendable {
     var status: Int
     var body: Body
     var sessionCookie: SessionCookie?
+    /// Origins besides the console's own that this page's forms may lead to (the billing
+    /// page's forms are answered with a redirect to the payment provider's pages).
+    var formActions: [String] = []
 
     static func page(_ html: String, status: Int = 200) -> Self {
         .init(status: status, body: .html(html))

@@ -9,12 +9,13 @@ struct ConsoleTemplates: Sendable {
 
     /// A navigation entry.
     enum Section: String, CaseIterable {
-        case keys, usage, settings, account
+        case keys, usage, billing, settings, account
 
         var label: String {
             switch self {
             case .keys: "API keys"
             case .usage: "Usage"
+            case .billing: "Billing"
             case .settings: "Settings"
             case .account: "Account"
             }
@@ -29,6 +30,7 @@ struct ConsoleTemplates: Sendable {
             "bar": Self.bar, "keys": Self.keys, "newKey": Self.newKey, "rawKey": Self.rawKey,
             "revokeConfirm": Self.revokeConfirm, "keyDetail": Self.keyDetail, "recentCalls": Self.recentCalls,
             "settings": Self.settings, "account": Self.account, "usage": Self.usage,
+            "billing": Self.billing, "billingCancelConfirm": Self.billingCancelConfirm,
         ]
         for (name, text) in templates {
             try library.register(text, named: name)

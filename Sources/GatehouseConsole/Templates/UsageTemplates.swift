@@ -4,13 +4,13 @@ extension ConsoleTemplates {
           <h1>Usage</h1>
           <a class="button secondary" href="/console/usage.csv">Download the daily breakdown (CSV)</a>
         </div>
-        <p class="meta">{{month}} (UTC) · the month resets {{periodEnd}}{{#planName}} · plan {{planName}}{{/planName}}</p>
+        <p class="meta">{{month}} (UTC) · the month resets {{periodEnd}} · plan {{planName}} (<a href="/console/billing">billing</a>)</p>
 
         <section aria-labelledby="plan-h">
-          <h2 id="plan-h">This month{{#planName}} against the {{planName}} plan{{/planName}}</h2>
+          <h2 id="plan-h">This month against the {{planName}} plan</h2>
           <div class="cards">
           {{#meters}}
-            <div class="card stat" data-meter="{{key}}">
+            <div class="card stat" data-meter="{{key}}"{{#bar}} data-level="{{level}}"{{/bar}}>
               <h3>{{label}}</h3>
               <p class="big">{{used}}{{#limit}} <span class="unit">of {{limit}}</span>{{/limit}}</p>
               {{#bar}}{{> bar}}<p class="small">{{pctText}} used{{#warning}} · <strong>{{warning}}</strong>{{/warning}}</p>{{/bar}}
@@ -18,7 +18,6 @@ extension ConsoleTemplates {
             </div>
           {{/meters}}
           </div>
-          {{^planName}}<p class="muted">Plan limits appear here once billing is set up.</p>{{/planName}}
         </section>
 
         <section aria-labelledby="daily-h">

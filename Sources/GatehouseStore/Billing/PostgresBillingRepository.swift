@@ -119,10 +119,11 @@ public struct PostgresBillingRepository: BillingRepository {
             if let event, try await !Self.recordEvent(db, event) { return .duplicate }
             try await Self.ensureSubscriptionRow(db, tenantID: tenantID)
             let current = try await db.query("""
-                SELECT plan_id, stripe_subscription_id, stripe_synced_at
+                SELECT plan_id, stripe_subscription_id, stripe_synced_at, cancel_at_period_end
                   FROM subscriptions WHERE tenant_id = \(tenantID) FOR UPDATE
                 """).first!
             let previousPlan: String = try current.decode("plan_id")
+            let wasCanceling: Bool = try current.decode("cancel_at_period_end")
             let currentSubscription: String? = try current.decode("stripe_subscription_id")
             let outcome: SubscriptionApplyOutcome
             if let syncedAt = try current.decode("stripe_synced_at", as: Date?.self), syncedAt > snapshot.readAt {
@@ -167,6 +168,13 @@ public struct PostgresBillingRepository: BillingRepository {
                     targetID: snapshot.subscriptionID,
                     changes: ["from": .string(previous), "to": .string(plan), "status": .string(snapshot.status.rawValue),
                               "billing_cycle": .string(snapshot.billingCycle.rawValue),
+                              "stripe_event": event.map { .string($0.type) } ?? .null]), tenantID: tenantID, in: db)
+            } else if case .applied = outcome, snapshot.cancelAtPeriodEnd != wasCanceling, !snapshot.status.hasEnded {
+                // Same plan, but it now ends with its period (POST /billing/cancel, the portal) or no longer does.
+                try await AuditLog.append(AuditEvent(
+                    actor: actor, action: "subscription.update", targetType: "subscription",
+                    targetID: snapshot.subscriptionID,
+                    changes: ["cancel_at_period_end": .bool(snapshot.cancelAtPeriodEnd),
                               "stripe_event": event.map { .string($0.type) } ?? .null]), tenantID: tenantID, in: db)
             }
             if let event { try await Self.markEventProcessed(db, event) }

@@ -6,13 +6,30 @@ import HummingbirdTesting
 /// A minimal browser for console tests: keeps the cookies the server sets, sends them back,
 /// submits forms with their CSRF token, and does not follow redirects (tests look at them).
 struct ConsoleBrowser {
-    let client: any TestClientProtocol
+    /// Sends one request and answers its status, headers and body.
+    typealias Transport = @Sendable (HTTPRequest.Method, String, HTTPFields, ByteBuffer?) async throws
+        -> (HTTPResponse.Status, HTTPFields, String)
+    let transport: Transport
     var cookies: [String: String] = [:]
     /// The last page's CSRF token (every console form carries one).
     var csrf: String?
+    /// Sent with every request (e.g. `X-Forwarded-For` through a trusted proxy).
+    var extraHeaders: HTTPFields = [:]
 
     init(_ client: any TestClientProtocol) {
-        self.client = client
+        transport = { method, uri, headers, body in
+            try await client.execute(uri: uri, method: method, headers: headers, body: body) { response in
+                (response.status, response.headers, String(buffer: response.body))
+            }
+        }
+    }
+
+    /// A browser on a billing test server (its known port, the simulator's pages included).
+    init(_ client: BillingHTTPClient) {
+        transport = { method, uri, headers, body in
+            let response = try await client.send(method, uri, headers: headers, body: body)
+            return (HTTPResponse.Status(code: response.status), response.headers, response.text)
+        }
     }
 
     struct Page {
@@ -40,14 +57,13 @@ struct ConsoleBrowser {
 
     private mutating func send(_ method: HTTPRequest.Method, _ uri: String, body: String?) async throws -> Page {
         var headers: HTTPFields = [.userAgent: "ConsoleBrowser/1.0 (tests)"]
+        headers.append(contentsOf: extraHeaders)
         if !cookies.isEmpty {
             headers[.cookie] = cookies.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: "; ")
         }
         if body != nil { headers[.contentType] = "application/x-www-form-urlencoded" }
-        let page = try await client.execute(uri: uri, method: method, headers: headers,
-                                            body: body.map { ByteBuffer(string: $0) }) { response in
-            Page(status: response.status, headers: response.headers, html: String(buffer: response.body))
-        }
+        let (status, responseHeaders, html) = try await transport(method, uri, headers, body.map { ByteBuffer(string: $0) })
+        let page = Page(status: status, headers: responseHeaders, html: html)
         for line in page.setCookies {
             let pair = line.split(separator: ";", maxSplits: 1)[0].split(separator: "=", maxSplits: 1)
             let name = String(pair[0])

@@ -1,5 +1,6 @@
 import Foundation
 import GatehouseCore
+import GatehouseStore
 import GatehouseTestSupport
 import HTTPTypes
 import Hummingbird
@@ -226,6 +227,46 @@ struct ConsoleKeysTests {
             #expect(try await client.send(.get, "/api/v2/tenant/settings", headers: new).status == .ok)
             let bad = try await browser.post("/console/keys/\(key.id)/rotate", [("grace_seconds", "9999999")])
             #expect(bad.status == .unprocessableContent)
+        }
+    }
+
+    /// The API's verified-email rule (403 `email_not_verified` there) holds in the console: an
+    /// unverified account is told why beside the form, and no key is made or rotated.
+    @Test func anUnverifiedAccountCannotCreateOrRotateKeys() async throws {
+        try await TestApp.run { client in
+            let owner = try await TestUsers.signUpUnverified(client)
+            var browser = ConsoleBrowser(client)
+            try await browser.signIn(owner.email, owner.password)
+            var page = try await browser.get("/console/keys/new")
+            #expect(page.status == .ok)
+            #expect(page.text.contains("Verify your email address first"))
+            page = try await browser.post("/console/keys", [("name", "too-early"), ("scopes", "usage:read")])
+            #expect(page.status == .forbidden)
+            #expect(page.html.contains("role=\"alert\">Verify your email address first"))
+            #expect(page.rawKey == nil)
+            // The form is still there, with what was typed.
+            #expect(page.html.contains("value=\"too-early\""))
+            var keys = try await client.send(.get, "/api/v2/api-keys", headers: owner.authorization)
+            #expect((try keys.json["items"] as? [Any])?.isEmpty == true)
+
+            // Verified, a key is made; unverified again (as after an address change), it is not rotated.
+            try await TestUsers.markEmailVerified(owner)
+            let key = try await Self.createKey(&browser, [("name", "ci")])
+            let before = try await client.send(.get, "/api/v2/api-keys/\(key.id)", headers: owner.authorization)
+            let database = Database(pool: try await TestDatabase.appPool(maxConnections: 1))
+            _ = try await database.withTenant(owner.tenantID) { db in
+                try await db.execute("UPDATE users SET email_verified_at = NULL WHERE id = \(owner.userID)")
+            }
+            await database.pool.shutdown()
+            try await browser.get("/console/keys/\(key.id)")
+            page = try await browser.post("/console/keys/\(key.id)/rotate", [("grace_seconds", "0")])
+            #expect(page.status == .forbidden)
+            #expect(page.html.contains("role=\"alert\">Verify your email address first"))
+            #expect(page.rawKey == nil)
+            let after = try await client.send(.get, "/api/v2/api-keys/\(key.id)", headers: owner.authorization)
+            #expect(try after.json["key_prefix"] as? String == (try before.json["key_prefix"] as? String))
+            keys = try await client.send(.get, "/api/v2/api-keys", headers: owner.authorization)
+            #expect((try keys.json["items"] as? [Any])?.count == 1)
         }
     }
 }

@@ -1,18 +1,40 @@
-import Foundation
+public import Foundation
 import GatehouseBilling
-import GatehouseCore
-import GatehouseStore
+public import GatehouseCore
+public import GatehouseStore
 
 extension BillingService {
     /// A checkout page for a new subscription.
-    struct CheckoutLink: Sendable {
-        var url: String
-        var sessionID: String
+    public struct CheckoutLink: Sendable {
+        public var url: String
+        public var sessionID: String
     }
 
-    /// POST /billing/checkout: a Stripe checkout for `planID` on the tenant's Stripe customer.
-    /// The plan changes only when Stripe reports the checkout complete.
-    func startCheckout(tenantID: UUID, planID: String, cycle: BillingCycle) async throws -> CheckoutLink {
+    /// The tenant's subscription and this month's usage against it (`GET /billing/subscription`
+    /// and the console's billing and usage pages).
+    public struct Overview: Sendable {
+        public var subscription: TenantSubscription
+        public var usage: PlanUsage
+    }
+
+    /// Where checkouts and the portal send the browser back: the console's billing page.
+    public static let returnPath = "/console/billing"
+    /// Where a signup checkout sends the browser back: the console's sign-in page, which says
+    /// what happens next (the sign-in link is mailed once the payment is confirmed).
+    public static let signupReturnPath = "/console/sign-in"
+
+    public func overview(tenantID: UUID, now: Date) async throws -> Overview {
+        async let subscription = repository.subscription(tenantID: tenantID)
+        async let planUsage = usage.planUsage(tenantID: tenantID, now: now)
+        return Overview(subscription: try await subscription, usage: try await planUsage)
+    }
+
+    /// POST /billing/checkout (and the console's Upgrade): a Stripe checkout for `planID` on the
+    /// tenant's Stripe customer, once the account behind the call (`requestedBy`: the signed-in
+    /// user, or the creator of the calling key) has verified its email. The plan changes only
+    /// when Stripe reports the checkout complete.
+    public func startCheckout(tenantID: UUID, planID: String, cycle: BillingCycle, requestedBy userID: UUID?) async throws -> CheckoutLink {
+        try await verifiedEmail.requireVerified(userID: userID, tenantID: tenantID)
         let price = try await sellablePrice(planID: planID, cycle: cycle)
         let current = try await repository.subscription(tenantID: tenantID)
         if current.hasLivePaidSubscription {
@@ -24,8 +46,8 @@ extension BillingService {
         let session = try await callingStripe("create checkout session") {
             try await stripe.createCheckoutSession(StripeCheckoutSessionParams(
                 price: price, customer: customer, clientReferenceID: tenant,
-                successURL: link("/billing?checkout=success&session_id={CHECKOUT_SESSION_ID}"),
-                cancelURL: link("/billing?checkout=canceled"),
+                successURL: link(Self.returnPath + "?checkout=success&session_id={CHECKOUT_SESSION_ID}"),
+                cancelURL: link(Self.returnPath + "?checkout=canceled"),
                 metadata: ["gatehouse_tenant_id": tenant, "plan_id": planID, "billing_cycle": cycle.rawValue],
                 subscriptionMetadata: ["gatehouse_tenant_id": tenant]))
         }
@@ -33,19 +55,19 @@ extension BillingService {
     }
 
     /// POST /billing/portal: the billing portal of the tenant's Stripe customer.
-    func openPortal(tenantID: UUID) async throws -> String {
+    public func openPortal(tenantID: UUID) async throws -> String {
         let current = try await repository.subscription(tenantID: tenantID)
         guard let customer = current.stripeCustomerID else {
             throw GatehouseError(.conflict, "The tenant has no billing account yet; start a checkout first (POST /api/v2/billing/checkout).")
         }
         return try await callingStripe("create billing portal session") {
-            try await stripe.createBillingPortalSession(customer: customer, returnURL: link("/billing"))
+            try await stripe.createBillingPortalSession(customer: customer, returnURL: link(Self.returnPath))
         }.url
     }
 
     /// POST /billing/cancel: the paid subscription ends with its period; the new state is
-    /// applied at once (the webhook that follows finds it applied).
-    func cancelAtPeriodEnd(tenantID: UUID) async throws -> TenantSubscription {
+    /// applied at once (the webhook that follows finds it applied), audited as done by `actor`.
+    public func cancelAtPeriodEnd(tenantID: UUID, actor: AuditActor) async throws -> TenantSubscription {
         let current = try await repository.subscription(tenantID: tenantID)
         guard current.hasLivePaidSubscription, let subscriptionID = current.stripeSubscriptionID else {
             throw GatehouseError(.conflict, "The tenant has no paid subscription to cancel.")
@@ -56,7 +78,7 @@ extension BillingService {
                 try await stripe.updateSubscription(id: subscriptionID, StripeSubscriptionUpdateParams(cancelAtPeriodEnd: true))
             }
             if let snapshot = try await snapshot(updated, readAt: readAt) {
-                let outcome = try await repository.applySubscription(snapshot, tenantID: tenantID, event: nil, actor: .currentRequest)
+                let outcome = try await repository.applySubscription(snapshot, tenantID: tenantID, event: nil, actor: actor)
                 logPlanChange(outcome, tenantID: tenantID, cause: "POST /billing/cancel")
             }
         }
@@ -65,7 +87,7 @@ extension BillingService {
 
     /// POST /billing/signup-checkout: a Stripe checkout for a new account. Only a pending row is
     /// stored; the account is created when the checkout completes (`completeSignup`).
-    func startSignupCheckout(email: String, fullName: String, tenantName: String, planID: String,
+    public func startSignupCheckout(email: String, fullName: String, tenantName: String, planID: String,
                              cycle: BillingCycle) async throws -> CheckoutLink {
         let price = try await sellablePrice(planID: planID, cycle: cycle)
         if try await accounts.findLogin(email: email) != nil {
@@ -78,8 +100,8 @@ extension BillingService {
         let session = try await callingStripe("create signup checkout session") {
             try await stripe.createCheckoutSession(StripeCheckoutSessionParams(
                 price: price, customer: customer.id,
-                successURL: link("/signup?checkout=success&session_id={CHECKOUT_SESSION_ID}"),
-                cancelURL: link("/signup?checkout=canceled"),
+                successURL: link(Self.signupReturnPath + "?done=subscribed&session_id={CHECKOUT_SESSION_ID}"),
+                cancelURL: link(Self.signupReturnPath + "?done=checkout-canceled"),
                 metadata: ["gatehouse_signup": "true", "plan_id": planID, "billing_cycle": cycle.rawValue],
                 expiresAt: expiresAt))
         }

@@ -1,12 +1,12 @@
-import Foundation
+public import Foundation
 import GatehouseAuth
-import GatehouseBilling
-import GatehouseCore
-import GatehouseStore
+public import GatehouseBilling
+public import GatehouseCore
+public import GatehouseStore
 
 extension BillingService {
     /// The event types that can change a tenant's subscription; others are acknowledged and ignored.
-    static let subscriptionEventTypes = [
+    public static let subscriptionEventTypes = [
         "checkout.session.completed",
         "customer.subscription.created", "customer.subscription.updated", "customer.subscription.deleted",
         "invoice.paid", "invoice.payment_succeeded", "invoice.payment_failed",
@@ -15,26 +15,27 @@ extension BillingService {
     /// Applies one Stripe event (from the webhook or from `GET /v1/events`), at most once per
     /// event id. Out-of-order safe: only the ids are taken from the event; the checkout session
     /// and subscription are fetched again from Stripe and their current state applied. Throws
-    /// (so the delivery is retried) when Stripe cannot be reached.
-    func apply(_ event: StripeEvent) async throws {
+    /// (so the delivery is retried) when Stripe cannot be reached. A plan change is audited as
+    /// done by `actor`.
+    public func apply(_ event: StripeEvent, actor: AuditActor) async throws {
         let ref = StripeEventRef(id: event.id, type: event.type)
         switch event.type {
         case "checkout.session.completed":
             guard let id = event.objectID else { return try await ignore(ref, "no checkout session id") }
-            try await completeCheckout(id, event: ref)
+            try await completeCheckout(id, event: ref, actor: actor)
         case "customer.subscription.created", "customer.subscription.updated", "customer.subscription.deleted":
             guard let id = event.objectID else { return try await ignore(ref, "no subscription id") }
-            try await syncSubscription(id, event: ref)
+            try await syncSubscription(id, event: ref, actor: actor)
         case "invoice.paid", "invoice.payment_succeeded", "invoice.payment_failed":
             guard let id = try event.invoice()?.subscription else { return try await ignore(ref, "invoice without subscription") }
-            try await syncSubscription(id, event: ref)
+            try await syncSubscription(id, event: ref, actor: actor)
         default:
             try await repository.recordEventWithoutEffect(ref)
         }
     }
 
     /// Reads the subscription from Stripe and applies its current state to its tenant.
-    func syncSubscription(_ subscriptionID: String, event: StripeEventRef?) async throws {
+    public func syncSubscription(_ subscriptionID: String, event: StripeEventRef?, actor: AuditActor) async throws {
         let readAt = Date()
         let subscription: StripeSubscription
         do {
@@ -53,13 +54,13 @@ extension BillingService {
             if let event { try await ignore(event, "subscription \(subscription.id) has no known price or status") }
             return
         }
-        let outcome = try await repository.applySubscription(snapshot, tenantID: tenantID, event: event, actor: .currentRequest)
+        let outcome = try await repository.applySubscription(snapshot, tenantID: tenantID, event: event, actor: actor)
         logPlanChange(outcome, tenantID: tenantID, cause: event?.type ?? "sync")
     }
 
     /// `checkout.session.completed`: the session is read again; a signup checkout creates its
     /// account, a tenant's checkout applies the subscription it created.
-    private func completeCheckout(_ sessionID: String, event: StripeEventRef) async throws {
+    private func completeCheckout(_ sessionID: String, event: StripeEventRef, actor: AuditActor) async throws {
         let session: StripeCheckoutSession
         do {
             session = try await stripe.retrieveCheckoutSession(id: sessionID)
@@ -72,7 +73,7 @@ extension BillingService {
         if try await repository.isSignupCheckout(session.id) {
             try await completeSignup(session, subscriptionID: subscriptionID, event: event)
         } else {
-            try await syncSubscription(subscriptionID, event: event)
+            try await syncSubscription(subscriptionID, event: event, actor: actor)
         }
     }
 
@@ -86,7 +87,8 @@ extension BillingService {
         }
         let planName = try await repository.plans().first(where: { $0.id == snapshot.planID })?.displayName ?? snapshot.planID
         let token = OpaqueToken.generate()
-        let signIn = link("/api/v2/auth/magic-link?token=\(token)")
+        // The console's magic-link page: following it signs the new owner in to the console.
+        let signIn = link("\(AccountService.LinkPath.magicLink)?token=\(token)")
         do {
             let completion = try await repository.completeSignupCheckout(
                 session.id, tenantID: UUID(), snapshot: snapshot, event: event, magicLinkHash: OpaqueToken.hash(token),

@@ -1,15 +1,15 @@
-import GatehouseCore
-import GatehouseStore
+public import GatehouseCore
+public import GatehouseStore
 
 /// Which Stripe Price sells which plan on which cycle, both ways: the ids stored with the plans
 /// (migration 0050: the simulator's `price_<plan>_<cycle>`) with the configured ones
 /// (`STRIPE_PRICE_<PLAN>_<CYCLE>`, for real Stripe) on top.
-struct StripePriceBook: Sendable {
+public struct StripePriceBook: Sendable {
     private var priceByPlan: [String: String] = [:]
     private var planByPrice: [String: (planID: String, cycle: BillingCycle)] = [:]
 
     /// `overrides` is keyed `<plan>_<cycle>`, e.g. `pro_yearly`.
-    init(stored: [PlanPriceID], overrides: [String: String]) {
+    public init(stored: [PlanPriceID], overrides: [String: String]) {
         var prices: [String: String] = [:]
         for price in stored { prices[Self.key(price.planID, price.cycle)] = price.priceID }
         for (key, price) in overrides { prices[key] = price }
@@ -20,15 +20,15 @@ struct StripePriceBook: Sendable {
         }
     }
 
-    static func key(_ planID: String, _ cycle: BillingCycle) -> String { "\(planID)_\(cycle.rawValue)" }
+    public static func key(_ planID: String, _ cycle: BillingCycle) -> String { "\(planID)_\(cycle.rawValue)" }
 
     /// The price that sells `planID` on `cycle`, if there is one.
-    func priceID(planID: String, cycle: BillingCycle) -> String? {
+    public func priceID(planID: String, cycle: BillingCycle) -> String? {
         priceByPlan[Self.key(planID, cycle)]
     }
 
     /// The plan and cycle a price sells, if it is one of ours.
-    func plan(priceID: String) -> (planID: String, cycle: BillingCycle)? {
+    public func plan(priceID: String) -> (planID: String, cycle: BillingCycle)? {
         planByPrice[priceID]
     }
 }

@@ -1,31 +1,39 @@
-import Foundation
-import GatehouseBilling
-import GatehouseCore
-import GatehouseStore
-import Logging
+public import Foundation
+public import GatehouseBilling
+public import GatehouseCore
+public import GatehouseStore
+public import Logging
 import Synchronization
 
-/// Billing behind the `/billing` operations, the webhook receiver and the reconciler: it speaks
+/// Billing behind the `/billing` operations, the console's billing page, the webhook receiver
+/// and the reconciler (one implementation for all of them): it speaks
 /// to Stripe (or the simulator: only `STRIPE_API_BASE` and the keys differ) with `StripeClient`
 /// and keeps the tenants' subscriptions in `BillingRepository`. Stripe is the source of truth:
 /// Gatehouse stores what it last read from Stripe's API, never what an event's copy said.
-struct BillingService: Sendable {
-    let repository: any BillingRepository
-    let accounts: any AccountRepository
-    let stripe: StripeClient
+public struct BillingService: Sendable {
+    public let repository: any BillingRepository
+    public let accounts: any AccountRepository
+    /// This month's usage, reported against the plan's limits.
+    public let usage: any UsageReportRepository
+    /// Paying waits for a verified email (`REQUIRE_VERIFIED_EMAIL`), as key power does.
+    public let verifiedEmail: VerifiedEmailRule
+    public let stripe: StripeClient
     /// `STRIPE_WEBHOOK_SECRET`: the key of the webhooks' signatures. A secret: never log it.
-    let webhookSecret: String
+    public let webhookSecret: String
     /// `STRIPE_PRICE_<PLAN>_<CYCLE>`, keyed `<plan>_<cycle>`.
-    let priceOverrides: [String: String]
+    public let priceOverrides: [String: String]
     /// `PUBLIC_URL`, without a trailing slash: the base of return links and mailed links.
-    let publicURL: String
-    let logger: Logger
+    public let publicURL: String
+    public let logger: Logger
     private let priceBookCache = PriceBookCache()
 
-    init(repository: any BillingRepository, accounts: any AccountRepository, stripe: StripeClient, webhookSecret: String,
-         priceOverrides: [String: String], publicURL: String, logger: Logger) {
+    public init(repository: any BillingRepository, accounts: any AccountRepository, usage: any UsageReportRepository,
+                verifiedEmail: VerifiedEmailRule, stripe: StripeClient, webhookSecret: String,
+                priceOverrides: [String: String], publicURL: String, logger: Logger) {
         self.repository = repository
         self.accounts = accounts
+        self.usage = usage
+        self.verifiedEmail = verifiedEmail
         self.stripe = stripe
         self.webhookSecret = webhookSecret
         self.priceOverrides = priceOverrides
@@ -36,11 +44,11 @@ struct BillingService: Sendable {
     }
 
     /// Signup checkouts stay payable (and pending) this long, like Stripe's default.
-    static let signupCheckoutLifetime: TimeInterval = 24 * 3600
+    public static let signupCheckoutLifetime: TimeInterval = 24 * 3600
 
     /// The price book, read from the plans once and kept (plans change only with a migration,
     /// and a migration means a restart).
-    func priceBook() async throws -> StripePriceBook {
+    public func priceBook() async throws -> StripePriceBook {
         if let book = priceBookCache.value.withLock({ $0 }) { return book }
         let book = StripePriceBook(stored: try await repository.stripePriceIDs(), overrides: priceOverrides)
         priceBookCache.value.withLock { $0 = book }
@@ -48,11 +56,11 @@ struct BillingService: Sendable {
     }
 
     /// A link to `path` under `PUBLIC_URL`.
-    func link(_ path: String) -> String { publicURL + path }
+    public func link(_ path: String) -> String { publicURL + path }
 
     /// Calls Stripe; its failures become 503 (nothing changed here, retry later) with the cause
     /// logged, never sent.
-    func callingStripe<T>(_ what: String, _ call: () async throws -> T) async throws -> T {
+    public func callingStripe<T>(_ what: String, _ call: () async throws -> T) async throws -> T {
         do {
             return try await call()
         } catch let error as StripeError {
