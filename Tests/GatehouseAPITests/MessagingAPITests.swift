@@ -521,7 +521,7 @@ struct UserMessagingTests {
     @Test func planMaxSessionsHoldsUnderTwentyParallelUserCreates() async throws {
         let database = try await AdminFixtures.database()
         defer { Task { await database.pool.shutdown() } }
-        try await TestApp.run { client in
+        try await TestApp.run(try await MessagingAPITests.patientConfiguration()) { client in
             let owner = try await TestUsers.signUp(client)
             try await AdminFixtures.setPlan("starter", tenantID: owner.tenantID, database: database)   // 2 sessions
             let statuses = try await client.executeConcurrently((0..<20).map { index in
