@@ -195,6 +195,9 @@ struct ArgonExhaustionTests {
         configuration.argon2Threads = 1
         configuration.argon2QueueLimit = 4
         configuration.argon2Parameters = Argon2Parameters(memoryKiB: 16_384, iterations: 2, parallelism: 1)
+        // The 70 requests wait for a database connection as long as they need: a 503 here must
+        // mean a full hashing queue, not the pool's back-pressure on a loaded machine.
+        configuration.databasePoolTimeout = .seconds(60)
         try await TestApp.run(configuration) { client in
             async let resets = client.sendConcurrently(70, .post, "/api/v2/auth/reset-password",
                                                        json: ["token": OpaqueToken.generate(), "new_password": "garbage password"])

@@ -1,4 +1,5 @@
 import Foundation
+import GatehouseAPI
 import GatehouseStore
 import GatehouseTestSupport
 import HTTPTypes
@@ -267,6 +268,16 @@ struct MessagingAPITests {
         }
     }
 
+    /// A connection for every parallel request and a generous wait: these tests are about limits
+    /// and lock order, not about the pool's back-pressure (503 after DB_POOL_TIMEOUT_SECONDS) on
+    /// a busy machine, which answered some of their requests 503 under a loaded full run.
+    static func patientConfiguration() async throws -> AppConfiguration {
+        var configuration = try await TestApp.configuration()
+        configuration.databasePoolSize = 16
+        configuration.databasePoolTimeout = .seconds(60)
+        return configuration
+    }
+
     /// Sends `count` session creates at once, each on its own connection (one test-client
     /// connection would serialise them), and returns their statuses.
     static func parallelCreates(_ client: any TestClientProtocol, _ keys: [AdminFixtures.Key], count: Int) async throws -> [Int] {
@@ -287,7 +298,7 @@ struct MessagingAPITests {
         let master = try await TestMasterKey.create()
         let database = try await AdminFixtures.database()
         defer { Task { await database.pool.shutdown() } }
-        try await TestApp.run { client in
+        try await TestApp.run(try await Self.patientConfiguration()) { client in
             let key = try await AdminFixtures.key(client, master: master, ["max_sessions": 3, "rate_limit_sessions": 0])
             try await AdminFixtures.setPlan("business", tenantID: key.tenantID, database: database)
             let statuses = try await Self.parallelCreates(client, [key], count: 20)
@@ -301,7 +312,7 @@ struct MessagingAPITests {
         let master = try await TestMasterKey.create()
         let database = try await AdminFixtures.database()
         defer { Task { await database.pool.shutdown() } }
-        try await TestApp.run { client in
+        try await TestApp.run(try await Self.patientConfiguration()) { client in
             let first = try await AdminFixtures.key(client, master: master, ["max_sessions": 20, "rate_limit_sessions": 0])
             let second = try await AdminFixtures.key(client, master: master, tenantID: first.tenantID,
                                                      ["max_sessions": 20, "rate_limit_sessions": 0])
@@ -327,12 +338,7 @@ struct MessagingAPITests {
         let master = try await TestMasterKey.create()
         let database = try await AdminFixtures.database()
         defer { Task { await database.pool.shutdown() } }
-        // A connection for every request and a generous wait: this test is about lock order,
-        // not about the pool's back-pressure on a busy machine.
-        var configuration = try await TestApp.configuration()
-        configuration.databasePoolSize = 16
-        configuration.databasePoolTimeout = .seconds(60)
-        try await TestApp.run(configuration) { client in
+        try await TestApp.run(try await Self.patientConfiguration()) { client in
             let key = try await AdminFixtures.key(client, master: master, ["rate_limit_messages": 0])
             try await AdminFixtures.setPlan("business", tenantID: key.tenantID, database: database)
             let session = try #require(try await Self.createSession(client, key).object["id"] as? String)
@@ -515,7 +521,7 @@ struct UserMessagingTests {
     @Test func planMaxSessionsHoldsUnderTwentyParallelUserCreates() async throws {
         let database = try await AdminFixtures.database()
         defer { Task { await database.pool.shutdown() } }
-        try await TestApp.run { client in
+        try await TestApp.run(try await MessagingAPITests.patientConfiguration()) { client in
             let owner = try await TestUsers.signUp(client)
             try await AdminFixtures.setPlan("starter", tenantID: owner.tenantID, database: database)   // 2 sessions
             let statuses = try await client.executeConcurrently((0..<20).map { index in

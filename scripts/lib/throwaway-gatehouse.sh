@@ -93,7 +93,9 @@ throwaway_gatehouse_start() {
 
     port=""
     for _ in $(seq 1 600); do
-        port="$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$_tg_work/server.log" | head -n 1)"
+        # The background shell may not have created the log yet: a missing file is "not yet"
+        # (under `set -e -o pipefail` a failing sed would end the caller's script).
+        port="$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$_tg_work/server.log" 2>/dev/null | head -n 1 || true)"
         [[ -n "$port" ]] && break
         kill -0 "$_tg_server_pid" 2>/dev/null || break
         sleep 0.1

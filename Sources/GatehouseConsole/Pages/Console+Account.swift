@@ -19,7 +19,9 @@ extension Console {
         let user = try call.signedIn
         do {
             let name = try AuthValidation.name(call.form["full_name"] ?? "", field: "full_name")
-            _ = try await accounts.accounts.updateFullName(userID: user.id, tenantID: user.tenantID, fullName: name)
+            _ = try await accounts.accounts.updateFullName(
+                userID: user.id, tenantID: user.tenantID, fullName: name,
+                audit: AuditEvent(actor: auditActor(call), action: "user.update", changes: ["full_name": .string(name)]).on("user", user.id))
             return .redirect("/console/account?done=name")
         } catch let error as GatehouseError where error.code == .validationFailed {
             let (summary, fields) = ConsoleFormat.problem(error)
@@ -32,7 +34,8 @@ extension Console {
         guard let session = call.session else { throw GatehouseError.unauthorized }
         do {
             try await accounts.changePassword(userID: user.id, tenantID: user.tenantID, keepSessionID: session.sessionID,
-                                              current: call.form["current_password"] ?? "", new: call.form["new_password"] ?? "")
+                                              current: call.form["current_password"] ?? "", new: call.form["new_password"] ?? "",
+                                              client: call.client)
             return .redirect("/console/account?done=password")
         } catch let error as GatehouseError where error.code == .validationFailed {
             let (summary, fields) = ConsoleFormat.problem(error)
@@ -42,7 +45,9 @@ extension Console {
 
     func signOutEverywhere(_ call: ConsoleCall) async throws -> ConsoleResponse {
         let user = try call.signedIn
-        try await accounts.accounts.revokeAllSessions(userID: user.id, tenantID: user.tenantID, reason: "logout_global")
+        try await accounts.accounts.revokeAllSessions(
+            userID: user.id, tenantID: user.tenantID, reason: "logout_global",
+            audit: AuditEvent(actor: auditActor(call), action: "auth_session.revoke_all", changes: ["reason": "logout_global"]).on("user", user.id))
         var response = ConsoleResponse.redirect("/console/sign-in?done=signed-out")
         response.sessionCookie = .clear
         return response

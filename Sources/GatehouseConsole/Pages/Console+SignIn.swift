@@ -75,7 +75,10 @@ extension Console {
 
     func signOut(_ call: ConsoleCall) async throws -> ConsoleResponse {
         if let session = call.session {
-            try await accounts.accounts.revokeSession(sessionID: session.sessionID, tenantID: session.tenantID, reason: "logout")
+            try await accounts.accounts.revokeSession(
+                sessionID: session.sessionID, tenantID: session.tenantID, reason: "logout",
+                audit: AuditEvent(actor: auditActor(call), action: "auth_session.revoke", changes: ["reason": "logout"])
+                    .on("auth_session", session.sessionID))
         }
         var response = ConsoleResponse.redirect("/console/sign-in?done=signed-out")
         response.sessionCookie = .clear

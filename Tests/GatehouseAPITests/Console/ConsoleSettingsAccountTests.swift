@@ -96,6 +96,19 @@ struct ConsoleSettingsAccountTests {
             #expect(try await browser.get("/console/account").location == "/console/sign-in")
             page = try await browser.signIn(owner.email, "another good passphrase")
             #expect(page.location == "/console/keys")
+            page = try await browser.post("/console/sign-out")
+            #expect(page.status == .seeOther)
+
+            // Each change is in the audit log once, by this user, from this browser.
+            let login = try await client.send(.post, "/api/v2/auth/login", json: ["email": owner.email, "password": "another good passphrase"])
+            let token = try #require(try login.json["access_token"] as? String)
+            for action in ["user.update", "user.password_change", "auth_session.revoke_all", "auth_session.revoke"] {
+                let audit = try await client.send(.get, "/api/v2/audit-events?action=\(action)", headers: [.authorization: "Bearer \(token)"])
+                let rows = try #require(try audit.json["items"] as? [[String: Any]], "\(action)")
+                #expect(rows.count == 1, "\(action): \(rows)")
+                #expect(rows.first?["actor_id"] as? String == owner.userID.uuidString.lowercased(), "\(action)")
+                #expect(rows.first?["user_agent"] as? String == "ConsoleBrowser/1.0 (tests)", "\(action)")
+            }
         }
     }
 }
