@@ -107,8 +107,14 @@ extension BillingSuites {
         }
 
         @Test func subscriptionUsageIsCountedFromTheTenantsData() async throws {
-            try await BillingTestApp.run { ctx in
-                let user = try await BillingFixtures.owner(ctx)
+            // A pinned clock: "this month" cannot turn between the writes and the reads.
+            let clock = TestClock("2026-03-10T12:00:00Z")
+            var configuration = try await BillingTestApp.configuration()
+            configuration.clock = clock.function
+            try await BillingTestApp.run(configuration) { ctx in
+                let user = try await TestUsers.addUser(
+                    role: .owner, tenantID: try await TestTenant.create(in: ctx.database, name: "Billing tenant"),
+                    now: clock.function, in: ctx.database, publicURL: ctx.configuration.publicURL)
                 try await AdminFixtures.setPlan("business", tenantID: user.tenantID, database: ctx.database)
                 let key = try await TestKeys.create(tenantID: user.tenantID, scopes: [.sessionsManage, .messagesSend, .billingRead, .usageWrite],
                                                     rateLimitRPM: 0)
@@ -128,12 +134,10 @@ extension BillingSuites {
                 // Meters reported by the tenant's own services: gauges count their latest value, ai_replies add up
                 // within the month.
                 let iso = Date.ISO8601FormatStyle()
-                var calendar = Calendar(identifier: .gregorian)
-                calendar.timeZone = TimeZone(identifier: "UTC")!
-                let monthStart = calendar.date(from: calendar.dateComponents([.year, .month], from: Date()))!
+                let now = clock.now
                 for (meter, quantity, at) in [
-                    ("groups", 7, Date().addingTimeInterval(-60)), ("groups", 4, Date()), ("labels", 12, Date()),
-                    ("ai_replies", 5, Date()), ("ai_replies", 6, Date()), ("ai_replies", 100, monthStart.addingTimeInterval(-86_400)),
+                    ("groups", 7, now.addingTimeInterval(-60)), ("groups", 4, now), ("labels", 12, now),
+                    ("ai_replies", 5, now), ("ai_replies", 6, now), ("ai_replies", 100, TestClock.date("2026-02-28T23:59:59Z")),
                 ] {
                     let reported = try await ctx.client.requestJSON(.post, "/api/v2/usage/events", headers: headers,
                                                                     body: ["meter": meter, "quantity": quantity, "at": iso.format(at)])

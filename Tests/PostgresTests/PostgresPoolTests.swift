@@ -141,7 +141,8 @@ struct PostgresPoolOutageTests {
         let proxy = try await DatabaseProxy.start(forwardingTo: try TestDatabase.ownerURL)
         var configuration = try PostgresConfiguration(url: proxy.url(replacingIn: try TestDatabase.ownerURL),
                                                       maxConnections: maxConnections)
-        configuration.acquireTimeout = .milliseconds(500)
+        // Time enough to open a connection on a loaded machine; the refused case waits this long.
+        configuration.acquireTimeout = .seconds(3)
         let pool = PostgresPool(configuration: configuration, logger: TestDatabase.logger)
         do {
             try await body(pool, proxy)
