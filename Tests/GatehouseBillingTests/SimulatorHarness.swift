@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import GatehouseBilling
+import GatehouseCore
 import GatehouseStore
 import GatehouseTestSupport
 import HTTPTypes

@@ -49,7 +49,7 @@ extension GatehouseService {
                     actorType: record.actorType, actorID: record.actorID?.uuidString.lowercased(), action: record.action,
                     targetType: record.targetType, targetID: record.targetID, ip: record.ip,
                     userAgent: record.userAgent, requestID: record.requestID,
-                    changes: AuditJSON(text: record.changesJSON) ?? .object([:]), createdAt: record.createdAt)
+                    changes: (try? JSONValue.parse(record.changesJSON.utf8)) ?? .object([:]), createdAt: record.createdAt)
             },
             nextCursor: page.hasMore ? page.items.last?.position.cursor : nil)
     }

@@ -1,4 +1,5 @@
 import Foundation
+import GatehouseCore
 
 /// A Stripe event (`object: "event"`), as delivered to a webhook endpoint or listed by
 /// `GET /v1/events`. `data.object` is kept raw; the typed accessors decode it when its

@@ -1,3 +1,5 @@
+import GatehouseCore
+
 /// A simulator answer in Stripe's error shape: `{"error": {type, code, message, param}}`.
 struct SimulatorError: Error, Sendable {
     let status: Int

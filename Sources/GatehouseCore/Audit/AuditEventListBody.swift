@@ -16,11 +16,11 @@ public struct AuditEventListBody: Codable, Hashable, Sendable {
         public var ip: String?
         public var userAgent: String?
         public var requestID: String?
-        public var changes: AuditJSON
+        public var changes: JSONValue
         public var createdAt: Date
 
         public init(id: String, tenantID: String?, actorType: String, actorID: String?, action: String, targetType: String?,
-                    targetID: String?, ip: String?, userAgent: String?, requestID: String?, changes: AuditJSON, createdAt: Date) {
+                    targetID: String?, ip: String?, userAgent: String?, requestID: String?, changes: JSONValue, createdAt: Date) {
             self.id = id
             self.tenantID = tenantID
             self.actorType = actorType

@@ -1,4 +1,5 @@
 import Foundation
+import GatehouseCore
 import Postgres
 
 /// The subscription state machine Stripe documents, in simulated time. Every function runs

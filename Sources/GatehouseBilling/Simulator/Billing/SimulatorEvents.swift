@@ -1,4 +1,5 @@
 import Foundation
+import GatehouseCore
 import Postgres
 
 /// Records Stripe events: each state change the simulator makes is one `stripe_sim.events` row

@@ -1,4 +1,5 @@
 import Foundation
+import GatehouseCore
 import Postgres
 
 /// `stripe_sim.checkout_sessions`: a subscription checkout for one price, paid on the

@@ -1,3 +1,4 @@
+import GatehouseCore
 import Postgres
 
 /// `stripe_sim.customers`, with the default card reduced to what the simulator needs.

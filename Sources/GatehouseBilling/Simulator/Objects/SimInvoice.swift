@@ -1,3 +1,4 @@
+import GatehouseCore
 import Postgres
 
 /// `stripe_sim.invoices`: one per billing period of a subscription (and one per immediate

@@ -1,3 +1,4 @@
+import GatehouseCore
 import Postgres
 
 /// `stripe_sim.billing_portal_sessions`: a link to the simulator's portal page for a customer.

@@ -1,3 +1,4 @@
+import GatehouseCore
 import Postgres
 
 /// A price with its product's name (`stripe_sim.prices` joined to `products`).

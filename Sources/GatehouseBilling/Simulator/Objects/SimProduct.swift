@@ -1,3 +1,4 @@
+import GatehouseCore
 import Postgres
 
 /// `stripe_sim.products`.

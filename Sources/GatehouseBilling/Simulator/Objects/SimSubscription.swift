@@ -1,3 +1,4 @@
+import GatehouseCore
 import Postgres
 
 /// `stripe_sim.subscriptions` with its one item's price. The simulator's subscriptions have

@@ -1,3 +1,4 @@
+import GatehouseCore
 import Postgres
 
 /// `stripe_sim.test_clocks`: simulated time for the customers attached to it.

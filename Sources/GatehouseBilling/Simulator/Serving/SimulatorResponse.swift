@@ -1,3 +1,4 @@
+import GatehouseCore
 /// One answer of the simulator: Stripe's JSON, an HTML page or a redirect.
 struct SimulatorResponse: Sendable {
     var status: Int

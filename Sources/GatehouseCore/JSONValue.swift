@@ -1,8 +1,9 @@
 import Foundation
 
-/// Any JSON value, kept as parsed: an event's `data.object` is carried raw and decoded into a
-/// typed model only when its `object` field says what it is. The simulator builds Stripe's
-/// objects with it, so it also writes JSON (keys sorted, integers exact).
+/// Any JSON value, kept as parsed: a Stripe event's `data.object` is carried raw and decoded
+/// into a typed model only when its `object` field says what it is; an audit event's stored
+/// `changes` are read back with it. The Stripe simulator builds Stripe's objects with it, so it
+/// also writes JSON (keys sorted, integers exact).
 public enum JSONValue: Sendable, Hashable, Codable {
     case null
     case bool(Bool)
