@@ -263,7 +263,8 @@ final class PostgresConnection: @unchecked Sendable {
     /// session (a restart, `pg_terminate_backend`, an idle timeout: an error message, then the
     /// socket closes), and libpq only notices when it next reads, i.e. after the caller's
     /// statement was sent. So anything readable now means the server is gone or going, and
-    /// the connection is marked broken before a byte of the caller's is sent on it.
+    /// the connection is marked broken before a byte of the caller's is sent on it. (The one
+    /// harmless exception, a setting reported after a configuration reload, costs a reconnect.)
     /// A zero-timeout `poll`: never blocks, so the pool may ask on any thread.
     var isReadyToSend: Bool {
         guard isOpen, let handle else { return false }
