@@ -66,7 +66,7 @@ enum ConsoleStylesheet {
         .table-fallback summary{cursor:pointer;color:var(--brand)}
         .code{font-weight:700;font-family:ui-monospace,monospace}.code.s2{color:var(--ok)}.code.s4{color:var(--warn)}.code.s5{color:var(--over)}
         .facts{display:grid;grid-template-columns:repeat(auto-fit,minmax(12rem,1fr));gap:.5rem 1rem;margin:0 0 1rem}.facts dt{font-size:.8rem;color:var(--muted);font-weight:600}.facts dd{margin:0}
-        table.plans form.inline{margin:0;flex-wrap:nowrap}table.plans th[scope=row]{white-space:nowrap;text-transform:none;font-size:.95rem;color:var(--ink)}table.plans td{white-space:nowrap}
+        table.plans form.inline{margin:0;flex-wrap:wrap}table.plans td:last-child{white-space:normal;min-width:9rem}table.plans th[scope=row]{white-space:nowrap;text-transform:none;font-size:.95rem;color:var(--ink)}table.plans td{white-space:nowrap}
         .copy-row{display:flex;gap:.5rem}
         form.inline{display:flex;flex-wrap:wrap;gap:.5rem;align-items:center;margin-bottom:1rem}form.inline label{margin:0}form.inline select{width:auto}
         @media (max-width:640px){

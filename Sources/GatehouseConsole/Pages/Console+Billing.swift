@@ -104,7 +104,7 @@ extension Console {
             let verb = index > currentIndex ? "Upgrade" : "Switch"
             if paid {
                 // A running subscription changes plan in the portal (the service refuses a second checkout).
-                if canManage { row["viaPortal"] = ["label": "\(verb) to \(plan.displayName) in the billing portal"] }
+                if canManage { row["viaPortal"] = ["label": "\(verb) to \(plan.displayName)"] }
             } else if canCheckout {
                 row["checkout"] = ["label": "\(verb) to \(plan.displayName)"]
             }

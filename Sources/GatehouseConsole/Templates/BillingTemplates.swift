@@ -65,7 +65,7 @@ extension ConsoleTemplates {
                 {{#viaPortal}}
                 <form method="post" action="/console/billing/portal">
                   <input type="hidden" name="csrf" value="{{csrf}}">
-                  <button type="submit" class="secondary">{{label}}</button>
+                  <button type="submit" class="secondary">{{label}}<span class="sr-only"> in the billing portal</span></button>
                 </form>
                 {{/viaPortal}}
               </td>
@@ -75,6 +75,7 @@ extension ConsoleTemplates {
           </table>
           </div>
           {{#canCheckout}}{{^paid}}<p class="hint">Upgrading opens the payment page; your plan changes once the payment is confirmed. You need a verified email address to pay.</p>{{/paid}}{{/canCheckout}}
+          {{#canManage}}{{#paid}}<p class="hint">Plan and billing-cycle changes open in the billing portal.</p>{{/paid}}{{/canManage}}
         </section>
         """
 

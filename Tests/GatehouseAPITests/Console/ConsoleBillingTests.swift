@@ -59,7 +59,8 @@ extension BillingSuites {
                 }
                 // A running subscription switches in the portal, not with a second checkout.
                 #expect(!page.html.contains("data-checkout="))
-                #expect(page.text.contains("Upgrade to Business in the billing portal"))
+                #expect(page.html.contains("Upgrade to Business<span class=\"sr-only\"> in the billing portal</span></button>"))
+                #expect(page.text.contains("Plan and billing-cycle changes open in the billing portal."))
                 #expect(page.html.contains("data-cancel-at-period-end=\"no\""))
 
                 // Manage billing: the simulator's portal.
